@@ -1,0 +1,148 @@
+"""Operator commands: `flask --app app <command>`."""
+
+import logging
+import uuid
+from decimal import Decimal, InvalidOperation
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.queue import dispatch, get_queue, get_redis
+from providers.numbers import mask, to_e164
+from providers.routing import parse_routes
+from sms import messages, outbound
+from wallet import customers, ledger
+from wallet.models import AccountKind
+from wallet.money import MINOR_PER_MAJOR, format_amount
+from wallet.service import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+wallet_cli = AppGroup("wallet", help="Wallet operations.")
+ledger_cli = AppGroup("ledger", help="Ledger checks.")
+
+OPERATIONS_OWNER = "operations"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(wallet_cli)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(seed)
+    app.cli.add_command(worker)
+
+
+def parse_major_amount(text: str) -> int:
+    """Convert '1500' or '1500.50' (major units) to minor units exactly, without floats.
+
+    :raises click.BadParameter: not a positive amount with at most two decimals.
+    """
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not a number; write it like 1500 or 1500.50")
+    minor = amount * MINOR_PER_MAJOR
+    if not amount.is_finite() or minor != minor.to_integral_value() or minor <= 0:
+        raise click.BadParameter(f"{text!r} must be positive with at most two decimals")
+    return int(minor)
+
+
+@wallet_cli.command("credit")
+@click.argument("phone")
+@click.argument("amount")
+@click.option("--reason", required=True, help="Why the wallet is credited; kept on the transfer.")
+@click.option(
+    "--idempotency-key",
+    default=None,
+    help="Key that makes a rerun of this exact credit do nothing (default: a new key each run).",
+)
+def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | None) -> None:
+    """Credit PHONE's wallet with AMOUNT in major units (naira), from manual adjustments."""
+    config = current_app.config
+    phone_number = to_e164(phone, config["DEFAULT_REGION"])
+    if phone_number is None:
+        raise click.BadParameter(f"{phone!r} is not a valid mobile number", param_hint="PHONE")
+    amount_minor = parse_major_amount(amount)
+    currency = config["CURRENCY"]
+    key = idempotency_key or f"manual-credit:{uuid.uuid4()}"
+
+    def work(session):
+        customer = customers.get_or_create_customer(session, phone_number, currency)
+        wallet = customers.get_wallet(session, customer, currency)
+        source = ledger.get_or_create_account(session, AccountKind.MANUAL_ADJUSTMENTS, OPERATIONS_OWNER, currency)
+        transfer = ledger.create_transfer(
+            session,
+            idempotency_key=key,
+            debit_account_id=source.id,
+            credit_account_id=wallet.id,
+            amount_minor=amount_minor,
+            ledger=currency,
+            code="manual_credit",
+            memo=reason[:255],
+        )
+        balance = ledger.get_balance(session, wallet.id)
+        body = messages.render(
+            "wallet.credited",
+            customer.language,
+            amount=format_amount(amount_minor, currency),
+            balance=format_amount(balance.available_minor, currency),
+        )
+        outbound.queue_message(session, phone_number, body)
+        return transfer.id, balance.available_minor
+
+    transfer_id, available = run_in_transaction(db.session, work, dispatch)
+    log.info("transfer %s: manual credit of %s to %s: %s", transfer_id, amount_minor, mask(phone_number), reason)
+    click.echo(
+        f"Credited {format_amount(amount_minor, currency)} to {phone_number} (transfer {transfer_id});"
+        f" available {format_amount(available, currency)}."
+    )
+
+
+@ledger_cli.command("check")
+def ledger_check() -> None:
+    """Recompute every balance from transfers; exit 1 and list mismatches if any."""
+    with db.session.begin():
+        mismatches = ledger.check(db.session)
+    for mismatch in mismatches:
+        click.echo(str(mismatch), err=True)
+    if mismatches:
+        raise SystemExit(1)
+    click.echo("ledger check passed: balances match transfers and debits equal credits")
+
+
+@click.command("seed")
+def seed() -> None:
+    """Create the system accounts and check the provider routes; safe to run twice."""
+    config = current_app.config
+    currency = config["CURRENCY"]
+    routes = parse_routes(config["PROVIDER_ROUTES"])
+    provider_names = {"sandbox"} | {name for names in routes.values() for name in names}
+
+    def work(session):
+        accounts = [ledger.get_or_create_account(session, AccountKind.MANUAL_ADJUSTMENTS, OPERATIONS_OWNER, currency)]
+        accounts.append(ledger.get_or_create_account(session, AccountKind.REVENUE, OPERATIONS_OWNER, currency))
+        for name in sorted(provider_names):
+            accounts.append(ledger.get_or_create_account(session, AccountKind.PROVIDER_CLEARING, name, currency))
+        return len(accounts)
+
+    count = run_in_transaction(db.session, work, dispatch)
+    click.echo(f"seed: {count} system accounts present")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Drain the queues, then exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker with the app context on every queue the app uses."""
+    from rq import Worker
+
+    from app import jobs
+
+    app = current_app._get_current_object()
+    if app.config["EMBEDDED"]:
+        raise click.ClickException(
+            "REDIS_URL is not set: in the embedded default the web process runs its own worker"
+        )
+    jobs.set_job_app(app)
+    rq_worker = Worker([get_queue(app)], connection=get_redis(app))
+    rq_worker.work(burst=burst, with_scheduler=not burst)

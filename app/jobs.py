@@ -1,0 +1,158 @@
+"""RQ job entry points. Jobs take ids, re-check state and act at most once.
+
+Unexpected errors propagate so RQ marks the job failed; the guarded transitions in
+`wallet.fulfilment` make a rerun harmless.
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+
+from flask import Flask
+
+from app.extensions import db
+from app.queue import dispatch
+from providers import get_provider
+from providers.numbers import mask, to_national
+from sms import messages, outbound
+from sms.models import MessageStatus
+from sms.senders import build_sender
+from wallet import customers, fulfilment, ledger
+from wallet.models import Customer, Purchase, PurchaseStatus
+from wallet.money import format_amount
+from wallet.service import run_in_transaction
+
+log = logging.getLogger(__name__)
+
+_job_app: Flask | None = None
+_pool_pid: int | None = None
+
+
+def set_job_app(app: Flask) -> None:
+    """Use `app` (its config and database) for every job run by this process and its forks."""
+    global _job_app, _pool_pid
+    _job_app = app
+    _pool_pid = os.getpid()
+
+
+def _app() -> Flask:
+    global _job_app, _pool_pid
+    if _job_app is None:
+        from app import create_app
+
+        set_job_app(create_app())
+    if _pool_pid != os.getpid():
+        # A forked work horse must not reuse its parent's database connections.
+        with _job_app.app_context():
+            db.engine.dispose(close=False)
+        _pool_pid = os.getpid()
+    return _job_app
+
+
+def fulfil_purchase(purchase_id: int) -> str:
+    """Send a placed purchase to its provider and settle its hold by the answer."""
+    with _app().app_context():
+        return _fulfil_purchase(purchase_id)
+
+
+def _fulfil_purchase(purchase_id: int) -> str:
+    session = db.session
+
+    def claim(s):
+        purchase = fulfilment.claim_for_submission(s, purchase_id)
+        # Copied out because the ORM object expires when the transaction commits.
+        return None if purchase is None else _PurchaseOrder.of(purchase)
+
+    order = run_in_transaction(session, claim, dispatch)
+    if order is None:
+        log.info("purchase %s: not in placed, nothing to send", purchase_id)
+        return "skipped"
+    config = _job_app.config
+    provider = get_provider(order.provider, provider_settings(config, order.provider))
+    log.info("purchase %s: sending to %s", order.reference, order.provider)
+    result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
+    log.info("purchase %s: %s answered %s (%s)", order.reference, order.provider, result.outcome, result.detail)
+    status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
+    return str(status)
+
+
+@dataclass(frozen=True)
+class _PurchaseOrder:
+    reference: str
+    provider: str
+    recipient: str
+    amount_minor: int
+    currency: str
+    network: str
+
+    @classmethod
+    def of(cls, purchase: Purchase) -> "_PurchaseOrder":
+        return cls(
+            purchase.reference,
+            purchase.provider,
+            purchase.recipient,
+            purchase.amount_minor,
+            purchase.ledger,
+            purchase.network,
+        )
+
+
+def _record(session, purchase_id, result):
+    purchase = session.get(Purchase, purchase_id)
+    status = fulfilment.record_outcome(session, purchase, result)
+    if status is not None and status.is_final:
+        _queue_receipt(session, purchase, status)
+    return status
+
+
+def _queue_receipt(session, purchase: Purchase, status: PurchaseStatus) -> None:
+    customer = session.get(Customer, purchase.customer_id)
+    wallet = customers.get_wallet(session, customer, purchase.ledger)
+    balance = ledger.get_balance(session, wallet.id)
+    message_id = "receipt.airtime_succeeded" if status == PurchaseStatus.SUCCEEDED else "receipt.airtime_failed"
+    body = messages.render(
+        message_id,
+        customer.language,
+        amount=format_amount(purchase.amount_minor, purchase.ledger),
+        recipient=to_national(purchase.recipient),
+        reference=purchase.reference,
+        balance=format_amount(balance.available_minor, purchase.ledger),
+    )
+    outbound.queue_message(session, customer.phone_number, body, purchase_id=purchase.id)
+
+
+def provider_settings(config, name: str) -> dict:
+    """Return the constructor settings of a provider adapter from the app config."""
+    if name == "sandbox":
+        return {"latency_ms": config["SANDBOX_LATENCY_MS"]}
+    return {}
+
+
+def send_sms(message_id: int) -> str:
+    """Send one queued outbound message through the configured sender."""
+    with _app().app_context():
+        session = db.session
+
+        def claim(s):
+            message = outbound.claim_for_sending(s, message_id)
+            return None if message is None else (message.phone_number, message.body)
+
+        claimed = run_in_transaction(session, claim, dispatch)
+        if claimed is None:
+            log.info("sms %s: not queued, nothing to send", message_id)
+            return "skipped"
+        phone_number, body = claimed
+        sender = build_sender(_job_app.config)
+        result = sender.send(phone_number, body)
+        status = run_in_transaction(
+            session, lambda s: outbound.record_result(s, message_id, sender.name, result), dispatch
+        )
+        log.info("sms %s: %s to %s via %s", message_id, status, mask(phone_number), sender.name)
+        if status == MessageStatus.QUEUED:
+            # Raising lets RQ retry the job on its schedule (see app.queue.JOB_RETRIES).
+            raise SmsNotSent(f"sms {message_id}: {result.error}")
+        return str(status)
+
+
+class SmsNotSent(Exception):
+    """A send failed in a way worth retrying (the SMS API could not be reached)."""

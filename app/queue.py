@@ -1,0 +1,133 @@
+"""Redis, the RQ queue, enqueueing outbox entries after commit, and the embedded worker."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry, SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from app.extensions import db
+from wallet import outbox
+from wallet.models import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "default"
+# Outbox job names and the functions RQ runs for them.
+JOB_FUNCTIONS = {
+    "fulfil_purchase": "app.jobs.fulfil_purchase",
+    "send_sms": "app.jobs.send_sms",
+}
+EMBEDDED_SWEEP_INTERVAL_SECONDS = 5
+# Jobs that fail in a way worth retrying raise, and RQ runs them again after these delays.
+JOB_RETRIES = {"send_sms": Retry(max=3, interval=[10, 60, 300])}
+
+
+def init_app(app: Flask) -> None:
+    """Connect to REDIS_URL, or make an in-memory Redis for the embedded default."""
+    if app.config["REDIS_URL"]:
+        connection = redis.Redis.from_url(app.config["REDIS_URL"])
+    else:
+        import fakeredis
+
+        connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    app.extensions["nexustop.redis"] = connection
+
+
+def get_redis(app: Flask | None = None) -> redis.Redis:
+    return (app or current_app).extensions["nexustop.redis"]
+
+
+def get_queue(app: Flask | None = None) -> Queue:
+    app = app or current_app
+    return Queue(QUEUE_NAME, connection=get_redis(app), default_timeout=app.config["JOB_TIMEOUT_SECONDS"])
+
+
+def dispatch(entries: list[tuple[int, str, int]]) -> None:
+    """Enqueue committed outbox entries and mark them enqueued.
+
+    Called after commit. If Redis is unreachable the entries stay unmarked and the sweeper
+    enqueues them later; the jobs are idempotent, so a duplicate enqueue is harmless.
+    """
+    app = current_app
+    if app.config["EMBEDDED"] and not app.extensions.get("nexustop.worker_thread"):
+        # A command-line process of the embedded default has its own in-memory Redis that no
+        # worker reads: leave the entries for the web process's sweeper.
+        log.info("outbox entries %s left for the embedded sweeper", [entry[0] for entry in entries])
+        return
+    queue = get_queue()
+    enqueued = []
+    for entry_id, job, subject_id in entries:
+        try:
+            queue.enqueue(JOB_FUNCTIONS[job], subject_id, retry=JOB_RETRIES.get(job))
+        except redis.RedisError as error:
+            log.error("outbox entry %s: enqueue of %s(%s) failed: %s", entry_id, job, subject_id, error)
+            continue
+        enqueued.append(entry_id)
+    if enqueued:
+        with db.session.begin():
+            outbox.mark_enqueued(db.session, enqueued)
+
+
+def sweep_outbox(min_age_seconds: int) -> int:
+    """Enqueue outbox entries older than `min_age_seconds` that never reached the queue.
+
+    Returns how many were found. The age keeps the sweeper away from entries whose own
+    transaction is about to dispatch them.
+    """
+    cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+    with db.session.begin():
+        entries = [(entry.id, entry.job, entry.subject_id) for entry in outbox.find_unsent(db.session, cutoff)]
+    if entries:
+        log.info("outbox: sweeping %s unsent entries", len(entries))
+        dispatch(entries)
+    return len(entries)
+
+
+def _sweep_forever(app: Flask, interval_seconds: float) -> None:
+    while True:
+        time.sleep(interval_seconds)
+        try:
+            with app.app_context():
+                sweep_outbox(min_age_seconds=2)
+        except Exception:
+            log.exception("outbox: sweep failed; trying again in %s s", interval_seconds)
+
+
+class ThreadWorker(SimpleWorker):
+    """An RQ worker that runs inside a thread of the web process (the embedded default).
+
+    Signal handlers and SIGALRM timeouts work only in the main thread, so this worker installs
+    no handlers and enforces job timeouts with a timer.
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+_embedded_worker_lock = threading.Lock()
+
+
+def start_embedded_worker(app: Flask) -> None:
+    """Start the in-process worker thread once per app."""
+    with _embedded_worker_lock:
+        if app.extensions.get("nexustop.worker_thread"):
+            return
+        from app import jobs
+
+        jobs.set_job_app(app)
+        worker = ThreadWorker([get_queue(app)], connection=get_redis(app))
+        thread = threading.Thread(target=worker.work, name="rq-embedded-worker", daemon=True)
+        thread.start()
+        app.extensions["nexustop.worker_thread"] = thread
+        sweeper = threading.Thread(
+            target=_sweep_forever, args=(app, EMBEDDED_SWEEP_INTERVAL_SECONDS), name="outbox-sweeper", daemon=True
+        )
+        sweeper.start()
+        log.info("embedded RQ worker and outbox sweeper started in threads")

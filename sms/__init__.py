@@ -1,0 +1,1 @@
+"""Outbound SMS (rows first, then a job sends them) and, later, inbound keyword commands."""

@@ -1,0 +1,1 @@
+"""USSD engine (sessions, input extraction, navigation, gateway formats) and the menus."""

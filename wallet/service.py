@@ -1,0 +1,197 @@
+"""The wallet as the channels see it: one call, one database transaction.
+
+USSD menus, SMS commands and the API call these methods and never touch models or sessions.
+Each method opens and commits its own transaction, retries it whole on a deadlock or a
+serialization failure, and hands the outbox entries it wrote to `after_commit`.
+"""
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from providers.numbers import mask
+from wallet import customers, ledger, outbox, purchases
+from wallet.errors import CustomerNotFound, ExceedsCredits, InvalidAmount, PinLocked
+
+log = logging.getLogger(__name__)
+
+# SQLSTATEs after which PostgreSQL expects the whole transaction to be tried again.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+TRANSACTION_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    currency: str
+    pin_policy: customers.PinPolicy
+    airtime_limits: purchases.AmountLimits
+    route: Callable[[str, str], str]
+    """Return the provider name for (network, product kind)."""
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer_id: int
+    language: str
+    has_pin: bool
+
+
+class AttemptStatus(enum.StrEnum):
+    PLACED = "placed"
+    WRONG_PIN = "wrong_pin"
+    PIN_LOCKED = "pin_locked"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    INVALID_AMOUNT = "invalid_amount"
+
+
+@dataclass(frozen=True)
+class PurchaseAttempt:
+    status: AttemptStatus
+    reference: str | None = None
+    available_minor: int | None = None
+    attempts_left: int | None = None
+    locked_until: datetime | None = None
+
+
+def run_in_transaction(
+    session: Session,
+    work: Callable[[Session], object],
+    after_commit: Callable[[list[tuple[int, str, int]]], None],
+) -> object:
+    """Run `work(session)` in one transaction, then hand its outbox entries to `after_commit`.
+
+    A deadlock or serialization failure rolls the transaction back and runs `work` again from
+    the start, at most TRANSACTION_ATTEMPTS times; it never re-runs part of it.
+    """
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            with session.begin():
+                session.info[outbox.SESSION_INFO_KEY] = []
+                result = work(session)
+                entries = session.info.pop(outbox.SESSION_INFO_KEY)
+            break
+        except OperationalError as error:
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            if sqlstate not in _RETRYABLE_SQLSTATES or attempt == TRANSACTION_ATTEMPTS:
+                raise
+            log.warning("transaction attempt %s failed with SQLSTATE %s; retrying", attempt, sqlstate)
+    if entries:
+        after_commit(entries)
+    return result
+
+
+class WalletService:
+    def __init__(
+        self,
+        session: Session,
+        settings: ServiceSettings,
+        after_commit: Callable[[list[tuple[int, str, int]]], None] = lambda entries: None,
+    ):
+        self._session = session
+        self._settings = settings
+        self._after_commit = after_commit
+
+    def run(self, work: Callable[[Session], object]) -> object:
+        """Run `work(session)` in one transaction (see `run_in_transaction`)."""
+        return run_in_transaction(self._session, work, self._after_commit)
+
+    def find_customer(self, phone_number: str) -> CustomerProfile | None:
+        """Return who owns this number, or None for a first-time caller."""
+
+        def work(session):
+            customer = customers.find_customer(session, phone_number)
+            if customer is None:
+                return None
+            return CustomerProfile(customer.id, customer.language, customer.pin_hash is not None)
+
+        return self.run(work)
+
+    def register(self, phone_number: str, pin: str, language: str = "en") -> CustomerProfile:
+        """Register a caller with a new PIN and an empty wallet.
+
+        :raises InvalidPin: the PIN is not four digits.
+        :raises CustomerExists: the number is registered already.
+        """
+
+        def work(session):
+            customer = customers.register_customer(
+                session, phone_number, pin, self._settings.pin_policy, self._settings.currency, language
+            )
+            log.info("customer %s: registered %s", customer.id, mask(phone_number))
+            return CustomerProfile(customer.id, customer.language, True)
+
+        return self.run(work)
+
+    def get_balance(self, phone_number: str) -> ledger.Balance:
+        """Return the balance of the caller's wallet.
+
+        :raises CustomerNotFound: the number is not registered.
+        """
+
+        def work(session):
+            customer = self._require_customer(session, phone_number)
+            wallet = customers.get_wallet(session, customer, self._settings.currency)
+            return ledger.get_balance(session, wallet.id)
+
+        return self.run(work)
+
+    def buy_airtime(
+        self, phone_number: str, *, recipient: str, network: str, amount_minor: int, pin: str, channel: str
+    ) -> PurchaseAttempt:
+        """Check the PIN and place an airtime purchase that holds its amount on the wallet.
+
+        A wrong PIN is counted and committed; no money moves unless the result is `placed`.
+        """
+        return self.run(
+            lambda session: self._buy_airtime(session, phone_number, recipient, network, amount_minor, pin, channel)
+        )
+
+    def _buy_airtime(self, session, phone_number, recipient, network, amount_minor, pin, channel):
+        customer = self._require_customer(session, phone_number)
+        policy = self._settings.pin_policy
+        try:
+            pin_ok = customers.check_pin(session, customer, pin, policy)
+        except PinLocked as error:
+            log.info("customer %s: purchase refused, PIN locked", customer.id)
+            return PurchaseAttempt(AttemptStatus.PIN_LOCKED, locked_until=error.locked_until)
+        if not pin_ok:
+            if customer.pin_locked_until is not None:
+                log.info("customer %s: wrong PIN, purchases locked", customer.id)
+                return PurchaseAttempt(AttemptStatus.PIN_LOCKED, locked_until=customer.pin_locked_until)
+            attempts_left = policy.max_attempts - customer.failed_pin_attempts
+            log.info("customer %s: wrong PIN, %s attempt(s) left", customer.id, attempts_left)
+            return PurchaseAttempt(AttemptStatus.WRONG_PIN, attempts_left=attempts_left)
+        try:
+            purchase = purchases.place_purchase(
+                session,
+                customer=customer,
+                recipient=recipient,
+                network=network,
+                amount_minor=amount_minor,
+                currency=self._settings.currency,
+                channel=channel,
+                provider=self._settings.route(network, "airtime"),
+                limits=self._settings.airtime_limits,
+            )
+        except InvalidAmount:
+            log.info("customer %s: airtime amount %s outside limits", customer.id, amount_minor)
+            return PurchaseAttempt(AttemptStatus.INVALID_AMOUNT)
+        except ExceedsCredits:
+            wallet = customers.get_wallet(session, customer, self._settings.currency)
+            available = ledger.get_balance(session, wallet.id).available_minor
+            log.info("customer %s: insufficient funds for %s, available %s", customer.id, amount_minor, available)
+            return PurchaseAttempt(AttemptStatus.INSUFFICIENT_FUNDS, available_minor=available)
+        log.info("purchase %s: placed by customer %s for %s", purchase.reference, customer.id, amount_minor)
+        return PurchaseAttempt(AttemptStatus.PLACED, reference=purchase.reference)
+
+    @staticmethod
+    def _require_customer(session, phone_number):
+        customer = customers.find_customer(session, phone_number)
+        if customer is None or customer.pin_hash is None:
+            raise CustomerNotFound(phone_number)
+        return customer
