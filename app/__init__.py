@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def create_app(config_class: type[Config] = Config, **overrides) -> Flask:
+def create_app(config_class: type[Config] = Config, instance_path: str | None = None, **overrides) -> Flask:
     """Build the app from `config_class`, with `overrides` applied on top."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.queue import dispatch, get_queue, get_redis
@@ -112,6 +112,7 @@ def ledger_check() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed() -> None:
     """Create the system accounts and check the provider routes; safe to run twice."""
     config = current_app.config
@@ -132,6 +133,7 @@ def seed() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Drain the queues, then exit.")
+@with_appcontext
 def worker(burst: bool) -> None:
     """Run an RQ worker with the app context on every queue the app uses."""
     from rq import Worker

@@ -8,7 +8,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from app.extensions import db
 from app.queue import dispatch
@@ -25,37 +25,41 @@ from wallet.service import run_in_transaction
 log = logging.getLogger(__name__)
 
 _job_app: Flask | None = None
-_pool_pid: int | None = None
 
 
 def set_job_app(app: Flask) -> None:
-    """Use `app` (its config and database) for every job run by this process and its forks."""
-    global _job_app, _pool_pid
+    """Use `app` for jobs that run outside any app context in this process and its forks."""
+    global _job_app
     _job_app = app
-    _pool_pid = os.getpid()
 
 
 def _app() -> Flask:
-    global _job_app, _pool_pid
-    if _job_app is None:
-        from app import create_app
+    """Return the app to run a job with, making sure its database pool belongs to this process."""
+    global _job_app
+    if has_app_context():
+        app = current_app._get_current_object()
+    else:
+        if _job_app is None:
+            from app import create_app
 
-        set_job_app(create_app())
-    if _pool_pid != os.getpid():
-        # A forked work horse must not reuse its parent's database connections.
-        with _job_app.app_context():
+            _job_app = create_app()
+        app = _job_app
+    if app.extensions.get("nexustop.pool_pid") != os.getpid():
+        # A forked work horse must not reuse the connections its parent opened.
+        with app.app_context():
             db.engine.dispose(close=False)
-        _pool_pid = os.getpid()
-    return _job_app
+        app.extensions["nexustop.pool_pid"] = os.getpid()
+    return app
 
 
 def fulfil_purchase(purchase_id: int) -> str:
     """Send a placed purchase to its provider and settle its hold by the answer."""
-    with _app().app_context():
-        return _fulfil_purchase(purchase_id)
+    app = _app()
+    with app.app_context():
+        return _fulfil_purchase(app, purchase_id)
 
 
-def _fulfil_purchase(purchase_id: int) -> str:
+def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
     session = db.session
 
     def claim(s):
@@ -67,8 +71,7 @@ def _fulfil_purchase(purchase_id: int) -> str:
     if order is None:
         log.info("purchase %s: not in placed, nothing to send", purchase_id)
         return "skipped"
-    config = _job_app.config
-    provider = get_provider(order.provider, provider_settings(config, order.provider))
+    provider = get_provider(order.provider, provider_settings(app.config, order.provider))
     log.info("purchase %s: sending to %s", order.reference, order.provider)
     result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
     log.info("purchase %s: %s answered %s (%s)", order.reference, order.provider, result.outcome, result.detail)
@@ -130,7 +133,8 @@ def provider_settings(config, name: str) -> dict:
 
 def send_sms(message_id: int) -> str:
     """Send one queued outbound message through the configured sender."""
-    with _app().app_context():
+    app = _app()
+    with app.app_context():
         session = db.session
 
         def claim(s):
@@ -142,7 +146,7 @@ def send_sms(message_id: int) -> str:
             log.info("sms %s: not queued, nothing to send", message_id)
             return "skipped"
         phone_number, body = claimed
-        sender = build_sender(_job_app.config)
+        sender = build_sender(app.config)
         result = sender.send(phone_number, body)
         status = run_in_transaction(
             session, lambda s: outbound.record_result(s, message_id, sender.name, result), dispatch

@@ -107,8 +107,16 @@ class ThreadWorker(SimpleWorker):
 
     death_penalty_class = TimerDeathPenalty
 
+    def __init__(self, *args, app: Flask, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.app = app
+
     def _install_signal_handlers(self):
         pass
+
+    def execute_job(self, job, queue):
+        with self.app.app_context():
+            super().execute_job(job, queue)
 
 
 _embedded_worker_lock = threading.Lock()
@@ -119,10 +127,7 @@ def start_embedded_worker(app: Flask) -> None:
     with _embedded_worker_lock:
         if app.extensions.get("nexustop.worker_thread"):
             return
-        from app import jobs
-
-        jobs.set_job_app(app)
-        worker = ThreadWorker([get_queue(app)], connection=get_redis(app))
+        worker = ThreadWorker([get_queue(app)], connection=get_redis(app), app=app)
         thread = threading.Thread(target=worker.work, name="rq-embedded-worker", daemon=True)
         thread.start()
         app.extensions["nexustop.worker_thread"] = thread

@@ -1,0 +1,369 @@
+"""Dialogues posted to POST /ussd/africastalking as Africa's Talking posts them."""
+
+import logging
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from sms.models import MessageStatus, OutboundMessage
+from tests.phones import CALLER, AfricasTalkingPhone
+from wallet import customers, ledger
+from wallet.models import Purchase, PurchaseStatus, Transfer
+
+REFERENCE = re.compile(r"Ref (NT[0-9A-Z]{8})")
+
+
+def credit(runner, phone_number: str, naira: str) -> None:
+    result = runner.invoke(args=["wallet", "credit", phone_number, naira, "--reason", "test funding"])
+    assert result.exit_code == 0, result.output
+
+
+def available_minor(app, phone_number: str) -> int:
+    with app.app_context(), db.session.begin():
+        customer = customers.find_customer(db.session, phone_number)
+        wallet = customers.get_wallet(db.session, customer, "NGN")
+        return ledger.get_balance(db.session, wallet.id).available_minor
+
+
+def purchases(app) -> list[Purchase]:
+    with app.app_context():
+        found = db.session.execute(sa.select(Purchase).order_by(Purchase.id)).scalars().all()
+        db.session.expunge_all()
+        return found
+
+
+def messages_to(app, phone_number: str) -> list[OutboundMessage]:
+    with app.app_context():
+        found = (
+            db.session.execute(
+                sa.select(OutboundMessage).where(OutboundMessage.phone_number == phone_number).order_by(OutboundMessage.id)
+            )
+            .scalars()
+            .all()
+        )
+        db.session.expunge_all()
+        return found
+
+
+def buy_airtime(phone: AfricasTalkingPhone, naira: str, pin: str = "1234") -> str:
+    phone.dial()
+    phone.send("1")
+    phone.send(naira)
+    phone.send("1")
+    return phone.send(pin)
+
+
+def test_first_dial_asks_new_caller_for_pin(client):
+    screen = AfricasTalkingPhone(client).dial()
+
+    assert screen == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
+
+
+def test_whole_airtime_purchase_dialogue(app, client, runner, run_jobs):
+    phone = AfricasTalkingPhone(client)
+    assert phone.dial() == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
+    assert phone.send("2580") == "CON Enter the same PIN again to confirm:"
+    assert phone.send("2580") == "CON PIN created.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+    credit(runner, "08030000001", "2000")
+    run_jobs()
+
+    assert phone.send("2") == "CON Balance: NGN 2,000\nOn hold: NGN 0\n0. Back\n00. Main menu"
+    assert phone.send("0") == "CON NexusTop\n1. Buy Airtime\n2. My Wallet"
+    assert phone.send("1") == "CON Enter airtime amount (NGN 50 - 50,000):"
+    assert phone.send("500") == "CON Buy NGN 500 airtime for 08030000001?\n1. Confirm\n2. Cancel"
+    assert phone.send("1") == "CON Enter your PIN to pay NGN 500:"
+    final = phone.send("2580")
+
+    assert final.startswith("END Request received. Ref NT")
+    assert final.endswith("You will receive an SMS shortly.")
+    reference = REFERENCE.search(final).group(1)
+    [purchase] = purchases(app)
+    assert purchase.reference == reference
+    assert purchase.status == PurchaseStatus.PLACED
+    assert purchase.recipient == CALLER
+    assert purchase.network == "mtn"
+    assert available_minor(app, CALLER) == 1500_00
+
+    run_jobs()
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert purchase.external_id == f"SBX-{reference}"
+    assert available_minor(app, CALLER) == 1500_00
+    receipt = messages_to(app, CALLER)[-1]
+    assert receipt.body == (
+        f"NexusTop: NGN 500 airtime sent to 08030000001. Ref {reference}. Balance NGN 1,500."
+    )
+    assert receipt.status == MessageStatus.SENT
+    assert receipt.purchase_id == purchase.id
+    check = runner.invoke(args=["ledger", "check"])
+    assert check.exit_code == 0, check.output
+
+
+def test_repeated_hop_answers_stored_screen_once(app, client, runner, run_jobs):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+    first = buy_airtime(phone, "200")
+
+    repeated = phone.post("*".join(phone.inputs))
+
+    assert repeated == first
+    assert len(purchases(app)) == 1
+    assert available_minor(app, CALLER) == 800_00
+
+
+@pytest.mark.parametrize(
+    ("form", "reason"),
+    [
+        ({"serviceCode": "*384*123#", "phoneNumber": CALLER, "text": ""}, "sessionId"),
+        ({"sessionId": "S1", "phoneNumber": CALLER, "text": ""}, "serviceCode"),
+        ({"sessionId": "S1", "serviceCode": "*384*123#", "text": ""}, "phoneNumber"),
+        ({"sessionId": "S1", "serviceCode": "*384*123#", "phoneNumber": CALLER}, "text"),
+        ({"sessionId": "S1", "serviceCode": "*384*123#", "phoneNumber": "+23480", "text": ""}, "not a valid"),
+        ({"sessionId": "S1", "serviceCode": "*384*123#", "phoneNumber": "hello", "text": ""}, "not a valid"),
+    ],
+)
+def test_bad_request_gets_400_with_reason(client, caplog, form, reason):
+    with caplog.at_level(logging.INFO, logger="app.ussd"):
+        response = client.post("/ussd/africastalking", data=form)
+
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
+    rejected = [record for record in caplog.records if "request rejected" in record.getMessage()]
+    assert len(rejected) == 1
+
+
+def test_unknown_menu_choice_asks_again(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+
+    screen = phone.send("7")
+
+    assert screen == "CON Invalid choice.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+
+
+@pytest.mark.parametrize("amount", ["abc", "500.50", "N500", "NGN500", "-500", "10", "50001", "", "5 00"])
+def test_malformed_amount_asks_again(client, amount):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    phone.send("1")
+
+    screen = phone.send(amount)
+
+    assert screen == (
+        "CON Enter a whole amount from 50 to 50,000.\nEnter airtime amount (NGN 50 - 50,000):"
+    )
+
+
+def test_third_invalid_answer_ends_session(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    phone.send("1")
+    phone.send("x")
+    phone.send("y")
+
+    screen = phone.send("z")
+
+    assert screen == "END Too many invalid answers. Dial *384*123# to start again."
+
+
+def test_insufficient_balance_ends_without_moving_money(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "100")
+
+    screen = buy_airtime(phone, "500")
+
+    assert screen == (
+        "END Your balance NGN 100 is not enough for NGN 500."
+        " Fund your wallet and try again. No money was taken."
+    )
+    assert purchases(app) == []
+    assert available_minor(app, CALLER) == 100_00
+
+
+def test_wrong_pin_asks_again_then_locks(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register("1357")
+    credit(runner, CALLER, "1000")
+
+    assert buy_airtime(phone, "100", pin="1111") == (
+        "CON Wrong PIN. 2 attempt(s) left.\nEnter your PIN to pay NGN 100:"
+    )
+    assert phone.send("2222") == "CON Wrong PIN. 1 attempt(s) left.\nEnter your PIN to pay NGN 100:"
+    locked = phone.send("3333")
+
+    assert locked.startswith("END Too many wrong PINs. Purchases are locked until ")
+    assert buy_airtime(phone, "100", pin="1357").startswith("END Too many wrong PINs.")
+    assert purchases(app) == []
+    assert available_minor(app, CALLER) == 1000_00
+
+
+def test_cancel_at_confirmation_moves_no_money(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+    phone.dial()
+    phone.send("1")
+    phone.send("500")
+
+    assert phone.send("2") == "END Cancelled. No money was taken."
+    assert purchases(app) == []
+
+
+def test_unexpected_error_ends_with_apology(client, monkeypatch, caplog):
+    from wallet.service import WalletService
+
+    def broken(self, phone_number):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(WalletService, "find_customer", broken)
+    phone = AfricasTalkingPhone(client)
+
+    with caplog.at_level(logging.ERROR, logger="app.ussd"):
+        screen = phone.dial()
+
+    assert screen == "END Sorry, something went wrong. No money was taken. Please try again later."
+    [record] = [r for r in caplog.records if r.name == "app.ussd"]
+    assert phone.session_id in record.getMessage()
+
+
+def test_refused_purchase_voids_hold_and_says_no_charge(app, client, runner, run_jobs):
+    refused_number = "+2348030000099"
+    phone = AfricasTalkingPhone(client, phone_number=refused_number)
+    phone.register()
+    credit(runner, refused_number, "1000")
+
+    final = buy_airtime(phone, "300")
+    run_jobs()
+
+    reference = REFERENCE.search(final).group(1)
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.FAILED
+    assert available_minor(app, refused_number) == 1000_00
+    receipt = messages_to(app, refused_number)[-1]
+    assert receipt.body == (
+        f"NexusTop: NGN 300 airtime to 08030000099 failed. No money was taken. Ref {reference}."
+    )
+    assert runner.invoke(args=["ledger", "check"]).exit_code == 0
+
+
+def test_unknown_outcome_keeps_hold(app, client, runner, run_jobs):
+    timeout_number = "+2348030000097"
+    phone = AfricasTalkingPhone(client, phone_number=timeout_number)
+    phone.register()
+    credit(runner, timeout_number, "1000")
+
+    buy_airtime(phone, "300")
+    run_jobs()
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.UNKNOWN
+    assert available_minor(app, timeout_number) == 700_00
+    assert all("airtime" not in message.body for message in messages_to(app, timeout_number))
+
+
+def test_speed_dial_walks_fields_but_stops_before_pin(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    screen = phone.dial("1*500*1*1234")
+
+    assert screen == "CON Enter your PIN to pay NGN 500:"
+    assert purchases(app) == []
+
+
+def test_speed_dial_with_invalid_option_shows_menu_with_hint(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+
+    screen = phone.dial("9*9")
+
+    assert screen == "CON Invalid choice.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+
+
+def test_speed_dial_from_new_caller_asks_for_pin(client):
+    screen = AfricasTalkingPhone(client).dial("1*1*500")
+
+    assert screen == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
+
+
+def test_star_typed_in_answer_is_one_input(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    phone.send("1")
+
+    screen = phone.send("5*0")
+
+    assert screen.startswith("CON Enter a whole amount from 50 to 50,000.")
+
+
+def test_text_not_extending_previous_shows_screen_again(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    phone.send("1")
+
+    screen = phone.post("9*9*9")
+
+    assert screen == "CON Enter airtime amount (NGN 50 - 50,000):"
+
+
+def test_pin_confirmation_mismatch_starts_over(client):
+    phone = AfricasTalkingPhone(client)
+    phone.dial()
+    phone.send("1234")
+
+    screen = phone.send("4321")
+
+    assert screen == "CON The PINs did not match.\nWelcome to NexusTop.\nCreate a 4-digit PIN:"
+
+
+@pytest.mark.parametrize("pin", ["123", "12345", "abcd", "12 4"])
+def test_new_pin_must_be_four_digits(client, pin):
+    phone = AfricasTalkingPhone(client)
+    phone.dial()
+
+    screen = phone.send(pin)
+
+    assert screen == "CON A PIN is 4 digits.\nWelcome to NexusTop.\nCreate a 4-digit PIN:"
+
+
+def test_pin_is_stored_as_keyed_hash(app, client):
+    AfricasTalkingPhone(client).register("2468")
+
+    with app.app_context():
+        customer = customers.find_customer(db.session, CALLER)
+        assert customer.pin_hash is not None
+        assert b"2468" not in customer.pin_hash
+        assert len(customer.pin_salt) == 16
+
+
+def test_pin_never_in_logs(client, caplog):
+    phone = AfricasTalkingPhone(client)
+    with caplog.at_level(logging.DEBUG):
+        phone.register("8642")
+        phone.send("1")
+        phone.send("100")
+        phone.send("1")
+        phone.send("8642")
+
+    assert "8642" not in caplog.text
+
+
+def test_hold_is_one_pending_transfer(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    buy_airtime(phone, "250")
+
+    with app.app_context():
+        [purchase] = db.session.execute(sa.select(Purchase)).scalars().all()
+        hold = db.session.get(Transfer, purchase.hold_transfer_id)
+        assert hold.kind.value == "pending"
+        assert hold.amount_minor == 250_00
+        assert hold.reference == purchase.reference
