@@ -35,7 +35,7 @@ def _worker_number(worker_id: str) -> int:
 def database_url(worker_id) -> str:
     """Create an empty database for this test process next to TEST_DATABASE_URL's."""
     base_url = sa.engine.make_url(TestConfig.DATABASE_URL)
-    name = f"nexustop_test_{worker_id}"
+    name = f"{base_url.database}_{worker_id}"
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -50,9 +50,9 @@ def database_url(worker_id) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id) -> str:
-    """Use a Redis database number of this test process's own (1 + worker number)."""
-    base_url = TestConfig.REDIS_URL.rsplit("/", 1)[0]
-    url = f"{base_url}/{1 + _worker_number(worker_id)}"
+    """Use a Redis database of this test process's own: TEST_REDIS_URL's number + worker number."""
+    server_url, _, number = TestConfig.REDIS_URL.rpartition("/")
+    url = f"{server_url}/{int(number or 0) + _worker_number(worker_id)}"
     try:
         redis.Redis.from_url(url).ping()
     except redis.RedisError as error:
