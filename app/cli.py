@@ -10,10 +10,13 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.queue import dispatch, get_queue, get_redis
+from app.services import service_settings
 from providers.numbers import mask, to_e164
 from providers.routing import parse_routes
 from sms import messages, outbound
 from wallet import customers, ledger
+from wallet.errors import LimitExceeded
+from wallet.limits import limits_for
 from wallet.models import AccountKind
 from wallet.money import MINOR_PER_MAJOR, format_amount
 from wallet.service import run_in_transaction
@@ -67,21 +70,23 @@ def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | N
     currency = config["CURRENCY"]
     key = idempotency_key or f"manual-credit:{uuid.uuid4()}"
 
+    tiers = service_settings().tier_limits
+
     def work(session):
         customer = customers.get_or_create_customer(session, phone_number, currency)
-        wallet = customers.get_wallet(session, customer, currency)
         source = ledger.get_or_create_account(session, AccountKind.MANUAL_ADJUSTMENTS, OPERATIONS_OWNER, currency)
-        transfer = ledger.create_transfer(
+        transfer = customers.credit_wallet(
             session,
-            idempotency_key=key,
-            debit_account_id=source.id,
-            credit_account_id=wallet.id,
+            customer,
             amount_minor=amount_minor,
-            ledger=currency,
+            currency=currency,
+            source=source,
+            idempotency_key=key,
             code="manual_credit",
+            limits=limits_for(tiers, customer.tier),
             memo=reason[:255],
         )
-        balance = ledger.get_balance(session, wallet.id)
+        balance = ledger.get_balance(session, transfer.credit_account_id)
         body = messages.render(
             "wallet.credited",
             customer.language,
@@ -91,7 +96,14 @@ def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | N
         outbound.queue_message(session, phone_number, body)
         return transfer.id, balance.available_minor
 
-    transfer_id, available = run_in_transaction(db.session, work, dispatch)
+    try:
+        transfer_id, available = run_in_transaction(db.session, work, dispatch)
+    except LimitExceeded as error:
+        log.info("manual credit to %s refused: %s", mask(phone_number), error)
+        raise click.ClickException(
+            f"not credited: the wallet would pass its tier's maximum balance of"
+            f" {format_amount(error.limit_minor, currency)}"
+        )
     log.info("transfer %s: manual credit of %s to %s: %s", transfer_id, amount_minor, mask(phone_number), reason)
     click.echo(
         f"Credited {format_amount(amount_minor, currency)} to {phone_number} (transfer {transfer_id});"

@@ -40,6 +40,13 @@ class Config:
     AIRTIME_MIN_MINOR = _int("AIRTIME_MIN_MINOR", 50_00)
     AIRTIME_MAX_MINOR = _int("AIRTIME_MAX_MINOR", 50_000_00)
 
+    # Daily limits reset at midnight in this time zone.
+    BUSINESS_TIMEZONE = os.environ.get("BUSINESS_TIMEZONE", "Africa/Lagos")
+    TIER_LIMITS = os.environ.get(
+        "TIER_LIMITS",
+        '{"basic": {"max_balance_minor": 30000000, "max_daily_debits_minor": 5000000}}',
+    )
+
     PIN_HASH_ITERATIONS = _int("PIN_HASH_ITERATIONS", 60_000)
     PIN_MAX_ATTEMPTS = _int("PIN_MAX_ATTEMPTS", 3)
     PIN_LOCK_MINUTES = _int("PIN_LOCK_MINUTES", 30)

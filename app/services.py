@@ -7,6 +7,7 @@ from app.queue import dispatch
 from providers.routing import parse_routes, providers_for
 from ussd_flows.engine import EngineSettings
 from wallet.customers import PinPolicy
+from wallet.limits import parse_tier_limits
 from wallet.purchases import AmountLimits
 from wallet.service import ServiceSettings, WalletService
 
@@ -26,6 +27,8 @@ def service_settings() -> ServiceSettings:
                 lock_minutes=config["PIN_LOCK_MINUTES"],
             ),
             airtime_limits=AmountLimits(config["AIRTIME_MIN_MINOR"], config["AIRTIME_MAX_MINOR"]),
+            tier_limits=parse_tier_limits(config["TIER_LIMITS"]),
+            business_timezone=config["BUSINESS_TIMEZONE"],
             route=lambda network, kind: providers_for(routes, network, kind)[0],
         )
         app.extensions["nexustop.service_settings"] = settings

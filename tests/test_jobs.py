@@ -1,5 +1,7 @@
 """Fulfilment and SMS jobs run by real RQ workers against PostgreSQL and Redis."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from rq import Worker
 
@@ -82,6 +84,8 @@ def test_rolled_back_purchase_is_never_sent(app, client, runner, run_jobs, monke
             channel="ussd",
             provider="sandbox",
             limits=settings.airtime_limits,
+            tier_limits=settings.tier_limits["basic"],
+            limit_day=date(2026, 12, 4),
         )
         db.session.rollback()
 

@@ -97,6 +97,8 @@ def accept_airtime_pin(context, value: str) -> Step:
                 amount=_amount_text(context),
             )
         )
+    if attempt.status == AttemptStatus.LIMIT_EXCEEDED:
+        return End(context.t("airtime.daily_limit", limit=format_amount(attempt.limit_minor, currency)))
     return Goto("airtime.amount", reset=False)
 
 

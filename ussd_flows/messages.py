@@ -20,6 +20,7 @@ CATALOGUE = {
         "airtime.pin": "Enter your PIN to pay {amount}:",
         "airtime.placed": "Request received. Ref {reference}.\nYou will receive an SMS shortly.",
         "airtime.insufficient": "Your balance {available} is not enough for {amount}. Fund your wallet and try again. No money was taken.",
+        "airtime.daily_limit": "This would pass your daily spending limit of {limit}. Try a smaller amount or try again tomorrow. No money was taken.",
         "wallet.balance": "Balance: {available}\nOn hold: {on_hold}",
         "pin.wrong": "Wrong PIN. {attempts_left} attempt(s) left.",
         "pin.locked": "Too many wrong PINs. Purchases are locked until {until} (WAT). No money was taken.",

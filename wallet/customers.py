@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from wallet import ledger
 from wallet.errors import CustomerExists, InvalidPin, PinLocked
-from wallet.models import Account, AccountKind, Customer, utcnow
+from wallet.limits import TierLimits
+from wallet.models import Account, AccountKind, Customer, Transfer, utcnow
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,36 @@ def register_customer(
 def get_wallet(session: Session, customer: Customer, currency: str) -> Account:
     """Return the customer's wallet account in this currency, creating it on first use."""
     return ledger.get_or_create_account(session, AccountKind.CUSTOMER_WALLET, str(customer.id), currency)
+
+
+def credit_wallet(
+    session: Session,
+    customer: Customer,
+    *,
+    amount_minor: int,
+    currency: str,
+    source: Account,
+    idempotency_key: str,
+    code: str,
+    limits: TierLimits,
+    memo: str | None = None,
+) -> Transfer:
+    """Credit a customer's wallet from `source` within the tier's maximum balance.
+
+    :raises LimitExceeded: the wallet would hold more than the tier allows.
+    """
+    wallet = get_wallet(session, customer, currency)
+    return ledger.create_transfer(
+        session,
+        idempotency_key=idempotency_key,
+        debit_account_id=source.id,
+        credit_account_id=wallet.id,
+        amount_minor=amount_minor,
+        ledger=currency,
+        code=code,
+        memo=memo,
+        max_credit_balance_minor=limits.max_balance_minor,
+    )
 
 
 def validate_new_pin(pin: str) -> None:

@@ -18,6 +18,16 @@ class ExceedsCredits(WalletError):
         self.amount_minor = amount_minor
 
 
+class LimitExceeded(WalletError):
+    """A transfer would break a tier limit: `max_balance` or `max_daily_debits`."""
+
+    def __init__(self, account_id: int, limit: str, limit_minor: int):
+        super().__init__(f"account {account_id}: transfer would exceed {limit} of {limit_minor}")
+        self.account_id = account_id
+        self.limit = limit
+        self.limit_minor = limit_minor
+
+
 class IdempotencyConflict(WalletError):
     """An idempotency key was replayed with different parameters than its first use."""
 

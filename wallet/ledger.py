@@ -6,9 +6,12 @@ statements in the same transaction as the transfer row, and account rows are alw
 in ascending id order so that two transfers in opposite directions cannot deadlock.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -16,11 +19,12 @@ from wallet.errors import (
     ExceedsCredits,
     IdempotencyConflict,
     InvalidAmount,
+    LimitExceeded,
     PendingTransferAlreadyPosted,
     PendingTransferAlreadyVoided,
     PendingTransferNotFound,
 )
-from wallet.models import Account, AccountKind, Transfer, TransferKind
+from wallet.models import Account, AccountDailyDebit, AccountKind, Transfer, TransferKind
 
 # Accounts that hold someone's money and so may never go below zero.
 _NO_OVERDRAFT_KINDS = {AccountKind.CUSTOMER_WALLET, AccountKind.AGENT_FLOAT}
@@ -79,15 +83,24 @@ def create_transfer(
     pending: bool = False,
     reference: str | None = None,
     memo: str | None = None,
+    max_credit_balance_minor: int | None = None,
+    max_daily_debits_minor: int | None = None,
+    limit_day: date | None = None,
 ) -> Transfer:
     """Move an amount between two accounts, or reserve it when `pending` is true.
 
-    Replaying an idempotency key with the same parameters returns the original transfer.
+    `max_credit_balance_minor` caps the credit account's balance after the transfer;
+    `max_daily_debits_minor` caps the debit account's debits on `limit_day`, counting holds
+    until they are voided. Replaying an idempotency key with the same parameters returns the
+    original transfer.
 
     :raises InvalidAmount: the amount is not a positive integer.
     :raises ExceedsCredits: the debit account may not go below zero and would.
+    :raises LimitExceeded: the transfer would break one of the two limits.
     :raises IdempotencyConflict: the key was used before with other parameters.
     """
+    if max_daily_debits_minor is not None and limit_day is None:
+        raise ValueError("max_daily_debits_minor needs the limit_day it applies to")
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
         raise InvalidAmount(f"amount must be a positive integer of minor units, not {amount_minor!r}")
     values = {
@@ -101,13 +114,32 @@ def create_transfer(
         "pending_id": None,
         "reference": reference,
         "memo": memo,
+        "limit_day": limit_day if max_daily_debits_minor is not None else None,
     }
     balance_column = "pending" if pending else "posted"
+    within_credits = sa.or_(
+        Account.debits_must_not_exceed_credits.is_(False),
+        Account.debits_pending + Account.debits_posted + amount_minor <= Account.credits_posted,
+    )
     changes = {
-        debit_account_id: {f"debits_{balance_column}": amount_minor},
-        credit_account_id: {f"credits_{balance_column}": amount_minor},
+        debit_account_id: _Change(
+            {f"debits_{balance_column}": amount_minor},
+            within_credits,
+            lambda: ExceedsCredits(debit_account_id, amount_minor),
+        ),
+        credit_account_id: _Change({f"credits_{balance_column}": amount_minor}),
     }
-    return _store_transfer(session, values, changes, guard_account_id=debit_account_id)
+    if max_credit_balance_minor is not None:
+        changes[credit_account_id] = _Change(
+            {f"credits_{balance_column}": amount_minor},
+            Account.credits_posted + Account.credits_pending + amount_minor - Account.debits_posted
+            <= max_credit_balance_minor,
+            lambda: LimitExceeded(credit_account_id, "max_balance", max_credit_balance_minor),
+        )
+    daily_limit = None
+    if max_daily_debits_minor is not None:
+        daily_limit = (debit_account_id, limit_day, amount_minor, max_daily_debits_minor)
+    return _store_transfer(session, values, changes, daily_limit)
 
 
 def post_pending(
@@ -171,6 +203,7 @@ def _resolve_pending(
         "pending_id": pending.id,
         "reference": pending.reference,
         "memo": None,
+        "limit_day": pending.limit_day,
     }
     replay = _find_replay(session, values)
     if replay is not None:
@@ -179,16 +212,18 @@ def _resolve_pending(
 
     posted = amount_minor if kind == TransferKind.POST_PENDING else 0
     changes = {
-        pending.debit_account_id: {
-            "debits_pending": -pending.amount_minor,
-            "debits_posted": posted,
-        },
-        pending.credit_account_id: {
-            "credits_pending": -pending.amount_minor,
-            "credits_posted": posted,
-        },
+        pending.debit_account_id: _Change({"debits_pending": -pending.amount_minor, "debits_posted": posted}),
+        pending.credit_account_id: _Change({"credits_pending": -pending.amount_minor, "credits_posted": posted}),
     }
-    return _store_transfer(session, values, changes, guard_account_id=None)
+    transfer = _store_transfer(session, values, changes, daily_limit=None)
+    if pending.limit_day is not None and posted < pending.amount_minor:
+        # What the hold no longer takes stops counting against that day's debit limit.
+        session.execute(
+            sa.update(AccountDailyDebit)
+            .where(AccountDailyDebit.account_id == pending.debit_account_id, AccountDailyDebit.day == pending.limit_day)
+            .values(amount_minor=AccountDailyDebit.amount_minor - (pending.amount_minor - posted))
+        )
+    return transfer
 
 
 def _raise_if_resolved(session: Session, pending_id: int) -> None:
@@ -201,11 +236,20 @@ def _raise_if_resolved(session: Session, pending_id: int) -> None:
         raise PendingTransferAlreadyVoided(f"transfer {pending_id} was voided already")
 
 
+@dataclass(frozen=True)
+class _Change:
+    """Balance deltas for one account, and the condition the row must meet to take them."""
+
+    deltas: dict[str, int]
+    condition: object = None
+    error: Callable[[], Exception] | None = None
+
+
 def _store_transfer(
     session: Session,
     values: dict,
-    changes: dict[int, dict[str, int]],
-    guard_account_id: int | None,
+    changes: dict[int, _Change],
+    daily_limit: tuple[int, date, int, int] | None,
 ) -> Transfer:
     """Insert the transfer and apply its balance changes inside one savepoint."""
     replay = _find_replay(session, values)
@@ -217,13 +261,9 @@ def _store_transfer(
                 sa.insert(Transfer).values(**values).returning(Transfer.id)
             ).scalar_one()
             for account_id in sorted(changes):
-                _apply_balance_change(
-                    session,
-                    account_id,
-                    changes[account_id],
-                    guarded=account_id == guard_account_id,
-                    amount_minor=values["amount_minor"],
-                )
+                _apply_change(session, account_id, changes[account_id])
+            if daily_limit is not None:
+                _count_daily_debit(session, *daily_limit)
     except IntegrityError:
         # A concurrent transaction stored the same idempotency key first.
         replay = _find_replay(session, values)
@@ -233,32 +273,32 @@ def _store_transfer(
     return session.get(Transfer, transfer_id)
 
 
-def _apply_balance_change(
-    session: Session,
-    account_id: int,
-    deltas: dict[str, int],
-    *,
-    guarded: bool,
-    amount_minor: int,
-) -> None:
+def _apply_change(session: Session, account_id: int, change: _Change) -> None:
+    columns = {getattr(Account, name): getattr(Account, name) + delta for name, delta in change.deltas.items()}
     statement = sa.update(Account).where(Account.id == account_id)
-    if guarded:
-        statement = statement.where(
-            sa.or_(
-                Account.debits_must_not_exceed_credits.is_(False),
-                Account.debits_pending + Account.debits_posted + amount_minor
-                <= Account.credits_posted,
-            )
-        )
-    statement = statement.values(
-        {getattr(Account, column): getattr(Account, column) + delta for column, delta in deltas.items()}
-    ).returning(Account.id)
+    if change.condition is not None:
+        statement = statement.where(change.condition)
     # "fetch" refreshes any copy of the account already loaded in this session.
-    statement = statement.execution_options(synchronize_session="fetch")
+    statement = statement.values(columns).returning(Account.id).execution_options(synchronize_session="fetch")
     if session.execute(statement).scalar_one_or_none() is None:
-        if guarded:
-            raise ExceedsCredits(account_id, amount_minor)
+        if change.error is not None:
+            raise change.error()
         raise LookupError(f"account {account_id} does not exist")
+
+
+def _count_daily_debit(session: Session, account_id: int, day: date, amount_minor: int, limit_minor: int) -> None:
+    """Add to the account's debits of `day` in one atomic upsert that refuses to pass the limit."""
+    if amount_minor > limit_minor:
+        raise LimitExceeded(account_id, "max_daily_debits", limit_minor)
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(AccountDailyDebit).values(account_id=account_id, day=day, amount_minor=amount_minor)
+    statement = insert.on_conflict_do_update(
+        index_elements=[AccountDailyDebit.account_id, AccountDailyDebit.day],
+        set_={"amount_minor": AccountDailyDebit.amount_minor + insert.excluded.amount_minor},
+        where=AccountDailyDebit.amount_minor + insert.excluded.amount_minor <= limit_minor,
+    ).returning(AccountDailyDebit.amount_minor)
+    if session.execute(statement).scalar_one_or_none() is None:
+        raise LimitExceeded(account_id, "max_daily_debits", limit_minor)
 
 
 _COMPARED_FIELDS = (

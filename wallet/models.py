@@ -4,7 +4,7 @@ Money columns are integers in the currency's minor unit (kobo for NGN) and end i
 """
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -143,7 +143,24 @@ class Transfer(Base):
     pending_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfer.id"), unique=True)
     reference: Mapped[str | None] = mapped_column(sa.String(64))
     memo: Mapped[str | None] = mapped_column(sa.String(255))
+    # The business day whose debit limit this transfer counted against, if one was applied.
+    limit_day: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountDailyDebit(Base):
+    """Debits of one account on one business day, kept for the daily debit limit.
+
+    A running total updated by an atomic upsert, so two concurrent purchases cannot both fit
+    under the limit by reading the same old total.
+    """
+
+    __tablename__ = "account_daily_debit"
+    __table_args__ = (sa.CheckConstraint("amount_minor >= 0", name="amount_not_negative"),)
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class Customer(Base):

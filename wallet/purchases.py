@@ -2,12 +2,14 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from wallet import customers, ledger, outbox
 from wallet.errors import InvalidAmount
+from wallet.limits import TierLimits
 from wallet.models import AccountKind, Customer, ProductKind, Purchase, PurchaseStatus
 
 FULFIL_JOB = "fulfil_purchase"
@@ -38,6 +40,8 @@ def place_purchase(
     channel: str,
     provider: str,
     limits: AmountLimits,
+    tier_limits: TierLimits,
+    limit_day: date,
     product_kind: ProductKind = ProductKind.AIRTIME,
 ) -> Purchase:
     """Create a purchase with a pending transfer holding its amount, and queue its fulfilment.
@@ -47,6 +51,7 @@ def place_purchase(
 
     :raises InvalidAmount: the amount is outside `limits`.
     :raises ExceedsCredits: the wallet's available balance is below the amount.
+    :raises LimitExceeded: the purchase would pass the tier's debits for `limit_day`.
     """
     if not limits.min_minor <= amount_minor <= limits.max_minor:
         raise InvalidAmount(f"amount {amount_minor} is outside {limits.min_minor}..{limits.max_minor}")
@@ -63,6 +68,8 @@ def place_purchase(
         code=f"{product_kind.value}_purchase",
         pending=True,
         reference=reference,
+        max_daily_debits_minor=tier_limits.max_daily_debits_minor,
+        limit_day=limit_day,
     )
     purchase = Purchase(
         reference=reference,

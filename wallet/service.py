@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from providers.numbers import mask
 from wallet import customers, ledger, outbox, purchases
-from wallet.errors import CustomerNotFound, ExceedsCredits, InvalidAmount, PinLocked
+from wallet.errors import CustomerNotFound, ExceedsCredits, InvalidAmount, LimitExceeded, PinLocked
+from wallet.limits import TierLimits, business_day, limits_for
+from wallet.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class ServiceSettings:
     currency: str
     pin_policy: customers.PinPolicy
     airtime_limits: purchases.AmountLimits
+    tier_limits: dict[str, TierLimits]
+    business_timezone: str
     route: Callable[[str, str], str]
     """Return the provider name for (network, product kind)."""
 
@@ -47,6 +51,7 @@ class AttemptStatus(enum.StrEnum):
     PIN_LOCKED = "pin_locked"
     INSUFFICIENT_FUNDS = "insufficient_funds"
     INVALID_AMOUNT = "invalid_amount"
+    LIMIT_EXCEEDED = "limit_exceeded"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class PurchaseAttempt:
     available_minor: int | None = None
     attempts_left: int | None = None
     locked_until: datetime | None = None
+    limit_minor: int | None = None
 
 
 def run_in_transaction(
@@ -177,10 +183,15 @@ class WalletService:
                 channel=channel,
                 provider=self._settings.route(network, "airtime"),
                 limits=self._settings.airtime_limits,
+                tier_limits=limits_for(self._settings.tier_limits, customer.tier),
+                limit_day=business_day(utcnow(), self._settings.business_timezone),
             )
         except InvalidAmount:
             log.info("customer %s: airtime amount %s outside limits", customer.id, amount_minor)
             return PurchaseAttempt(AttemptStatus.INVALID_AMOUNT)
+        except LimitExceeded as error:
+            log.info("customer %s: %s of %s reached", customer.id, error.limit, error.limit_minor)
+            return PurchaseAttempt(AttemptStatus.LIMIT_EXCEEDED, limit_minor=error.limit_minor)
         except ExceedsCredits:
             wallet = customers.get_wallet(session, customer, self._settings.currency)
             available = ledger.get_balance(session, wallet.id).available_minor
