@@ -7,6 +7,8 @@ serialization failure, and hands the outbox entries it wrote to `after_commit`.
 
 import enum
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +26,13 @@ log = logging.getLogger(__name__)
 
 # SQLSTATEs after which PostgreSQL expects the whole transaction to be tried again.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
-TRANSACTION_ATTEMPTS = 3
+TRANSACTION_ATTEMPTS = 10
+# Upper bound of the random pause before the second attempt; it doubles for each later one up
+# to the maximum, so transactions that collided do not collide again at once. Under READ
+# COMMITTED (the default) the guarded UPDATEs never need a retry; under REPEATABLE READ four
+# processes moving money between the same two wallets needed up to seven attempts.
+RETRY_PAUSE_SECONDS = 0.02
+MAX_RETRY_PAUSE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ def run_in_transaction(
             if sqlstate not in _RETRYABLE_SQLSTATES or attempt == TRANSACTION_ATTEMPTS:
                 raise
             log.warning("transaction attempt %s failed with SQLSTATE %s; retrying", attempt, sqlstate)
+            time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1), MAX_RETRY_PAUSE_SECONDS)))
     if entries:
         after_commit(entries)
     return result
