@@ -1,8 +1,9 @@
 """Operator commands: `flask --app app <command>`."""
 
 import logging
+import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import click
 from flask import Flask, current_app
@@ -15,7 +16,7 @@ from providers.numbers import mask, to_e164
 from providers.routing import parse_routes
 from sms import messages, outbound
 from wallet import customers, ledger
-from wallet.errors import LimitExceeded
+from wallet.errors import IdempotencyConflict, LimitExceeded
 from wallet.limits import limits_for
 from wallet.models import AccountKind
 from wallet.money import MINOR_PER_MAJOR, format_amount
@@ -36,19 +37,21 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
 
 
+# Up to a billion in major units, with at most two decimals; no signs, exponents or separators.
+_MAJOR_AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
+
+
 def parse_major_amount(text: str) -> int:
     """Convert '1500' or '1500.50' (major units) to minor units exactly, without floats.
 
-    :raises click.BadParameter: not a positive amount with at most two decimals.
+    :raises click.BadParameter: not a positive amount written with digits and at most two decimals.
     """
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise click.BadParameter(f"{text!r} is not a number; write it like 1500 or 1500.50")
-    minor = amount * MINOR_PER_MAJOR
-    if not amount.is_finite() or minor != minor.to_integral_value() or minor <= 0:
-        raise click.BadParameter(f"{text!r} must be positive with at most two decimals")
-    return int(minor)
+    if not _MAJOR_AMOUNT.fullmatch(text):
+        raise click.BadParameter(f"{text!r} is not an amount; write it like 1500 or 1500.50")
+    minor = int(Decimal(text) * MINOR_PER_MAJOR)
+    if minor <= 0:
+        raise click.BadParameter(f"{text!r} must be more than zero")
+    return minor
 
 
 @wallet_cli.command("credit")
@@ -69,10 +72,10 @@ def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | N
     amount_minor = parse_major_amount(amount)
     currency = config["CURRENCY"]
     key = idempotency_key or f"manual-credit:{uuid.uuid4()}"
-
     tiers = service_settings().tier_limits
 
     def work(session):
+        replayed = ledger.find_transfer(session, key) is not None
         customer = customers.get_or_create_customer(session, phone_number, currency)
         source = ledger.get_or_create_account(session, AccountKind.MANUAL_ADJUSTMENTS, OPERATIONS_OWNER, currency)
         transfer = customers.credit_wallet(
@@ -87,23 +90,32 @@ def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | N
             memo=reason[:255],
         )
         balance = ledger.get_balance(session, transfer.credit_account_id)
-        body = messages.render(
-            "wallet.credited",
-            customer.language,
-            amount=format_amount(amount_minor, currency),
-            balance=format_amount(balance.available_minor, currency),
-        )
-        outbound.queue_message(session, phone_number, body)
-        return transfer.id, balance.available_minor
+        if not replayed:
+            body = messages.render(
+                "wallet.credited",
+                customer.language,
+                amount=format_amount(amount_minor, currency),
+                balance=format_amount(balance.available_minor, currency),
+            )
+            outbound.queue_message(session, phone_number, body)
+        return transfer.id, balance.available_minor, replayed
 
     try:
-        transfer_id, available = run_in_transaction(db.session, work, dispatch)
+        transfer_id, available, replayed = run_in_transaction(db.session, work, dispatch)
     except LimitExceeded as error:
         log.info("manual credit to %s refused: %s", mask(phone_number), error)
         raise click.ClickException(
             f"not credited: the wallet would pass its tier's maximum balance of"
             f" {format_amount(error.limit_minor, currency)}"
         )
+    except IdempotencyConflict:
+        log.info("manual credit to %s refused: key %s reused with other values", mask(phone_number), key)
+        raise click.ClickException(
+            f"not credited: idempotency key {key!r} was used before for a different credit"
+        )
+    if replayed:
+        click.echo(f"Already credited with this idempotency key (transfer {transfer_id}); nothing changed.")
+        return
     log.info("transfer %s: manual credit of %s to %s: %s", transfer_id, amount_minor, mask(phone_number), reason)
     click.echo(
         f"Credited {format_amount(amount_minor, currency)} to {phone_number} (transfer {transfer_id});"

@@ -10,7 +10,7 @@ from app.services import engine_settings, wallet_service
 from ussd_flows.engine import Engine, Reply
 from ussd_flows.gateways import InvalidHopRequest, africastalking
 from ussd_flows.messages import translate
-from ussd_flows.session import SessionStore
+from ussd_flows.session import SessionBusy, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ def africastalking_hop():
         return Response(f"Bad request: {error}\n", status=400, mimetype="text/plain")
     try:
         reply = _engine().handle(hop, wallet_service())
+    except SessionBusy:
+        log.warning("ussd %s: hop still locked by an earlier one", hop.session_id)
+        reply = Reply(translate("common.busy"), end=True)
     except Exception:
         log.exception("ussd %s: hop failed", hop.session_id)
         db.session.rollback()

@@ -16,8 +16,14 @@ _NETWORK_BY_CARRIER = {
 NETWORK_NAMES = {"mtn": "MTN", "airtel": "Airtel", "glo": "Glo", "9mobile": "9mobile"}
 
 
+_ALLOWED_CHARACTERS = set("0123456789+ -()")
+
+
 def to_e164(raw: str, region: str) -> str | None:
     """Return the number in E.164 form, or None when it is not a valid mobile number."""
+    # phonenumbers skips stray letters ("+2348030000001x"); a number we act on must not have any.
+    if not raw or not set(raw) <= _ALLOWED_CHARACTERS:
+        return None
     try:
         number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:

@@ -14,7 +14,8 @@ from wallet.models import Account, Transfer
 @pytest.mark.parametrize(
     ("text", "minor"),
     [("1500", 150000), ("19.50", 1950), ("0.10", 10), ("1500.5", 150050), ("1,500", None), ("0", None),
-     ("-5", None), ("1.234", None), ("abc", None), ("NaN", None), ("Infinity", None)],
+     ("0.00", None), ("-5", None), ("1.234", None), ("abc", None), ("NaN", None), ("Infinity", None),
+     ("1e3", None), ("1e17", None), ("1000000000", None), (" 5", None), ("5.", None)],
 )
 def test_major_amount_parsing_is_exact(text, minor):
     if minor is None:
@@ -40,16 +41,36 @@ def test_credit_with_same_idempotency_key_credits_once(app, runner):
     args = ["wallet", "credit", CALLER, "100", "--reason", "promo", "--idempotency-key", "promo-2026-12"]
 
     assert runner.invoke(args=args).exit_code == 0
-    assert runner.invoke(args=args).exit_code == 0
+    rerun = runner.invoke(args=args)
 
+    assert rerun.exit_code == 0
+    assert "Already credited with this idempotency key" in rerun.output
     assert available_minor(app, CALLER) == 100_00
+
+
+def test_credit_reusing_key_for_other_amount_is_refused(app, runner):
+    base = ["wallet", "credit", CALLER]
+    assert runner.invoke(args=base + ["100", "--reason", "promo", "--idempotency-key", "k1"]).exit_code == 0
+
+    result = runner.invoke(args=base + ["200", "--reason", "promo", "--idempotency-key", "k1"])
+
+    assert result.exit_code == 1
+    assert "idempotency key 'k1' was used before for a different credit" in result.output
+    assert available_minor(app, CALLER) == 100_00
+
+
+def test_credit_beyond_tier_balance_is_refused(app, runner):
+    result = runner.invoke(args=["wallet", "credit", CALLER, "300000.01", "--reason", "too much"])
+
+    assert result.exit_code == 1
+    assert "maximum balance of NGN 300,000" in result.output
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["wallet", "credit", "12345", "100", "--reason", "x"], "is not a valid mobile number"),
-        (["wallet", "credit", CALLER, "ten", "--reason", "x"], "is not a number"),
+        (["wallet", "credit", CALLER, "ten", "--reason", "x"], "is not an amount"),
         (["wallet", "credit", CALLER, "100"], "Missing option '--reason'"),
     ],
 )

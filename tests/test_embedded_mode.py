@@ -23,10 +23,12 @@ def embedded_app(tmp_path):
 
 
 def wait_for_inbox(client, phone_number: str, count: int, timeout_seconds: float = 20) -> list[dict]:
+    """Poll the inbox until `count` messages have been sent, or the time is up."""
     deadline = time.monotonic() + timeout_seconds
     while True:
         inbox = client.get(f"/simulator/inbox?phone={phone_number}").get_json()
-        if len(inbox) >= count or time.monotonic() > deadline:
+        sent = [message for message in inbox if message["status"] == "sent"]
+        if len(sent) >= count or time.monotonic() > deadline:
             return inbox
         time.sleep(0.1)
 

@@ -367,3 +367,91 @@ def test_hold_is_one_pending_transfer(app, client, runner):
         assert hold.kind.value == "pending"
         assert hold.amount_minor == 250_00
         assert hold.reference == purchase.reference
+
+
+def test_same_pin_hop_sent_concurrently_places_one_purchase(app, runner):
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = AfricasTalkingPhone(app.test_client())
+    first.register()
+    credit(runner, CALLER, "1000")
+    first.dial()
+    for value in ("1", "50", "1"):
+        first.send(value)
+    text = "*".join(first.inputs + ["1234"])
+
+    def post_copy(_):
+        copy = AfricasTalkingPhone(app.test_client())
+        copy.session_id = first.session_id
+        return copy.post(text)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        screens = list(pool.map(post_copy, range(4)))
+
+    assert len(set(screens)) == 1
+    assert screens[0].startswith("END Request received. Ref NT")
+    assert len(purchases(app)) == 1
+    assert available_minor(app, CALLER) == 950_00
+
+
+def test_request_key_seen_before_returns_first_purchase(app, client, runner):
+    from app.services import wallet_service
+
+    AfricasTalkingPhone(client).register("1234")
+    credit(runner, CALLER, "1000")
+
+    with app.app_context():
+        service = wallet_service()
+        arguments = dict(recipient=CALLER, network="mtn", amount_minor=100_00, pin="1234", channel="ussd")
+        first = service.buy_airtime(CALLER, request_key="ussd:africastalking:S9", **arguments)
+        second = service.buy_airtime(CALLER, request_key="ussd:africastalking:S9", **arguments)
+
+    assert second.reference == first.reference
+    assert len(purchases(app)) == 1
+    assert available_minor(app, CALLER) == 900_00
+
+
+@pytest.mark.parametrize("network_code", ["", "62127", "99999"])
+def test_unknown_network_code_falls_back_to_prefix(app, client, runner, network_code):
+    phone = AfricasTalkingPhone(client, network_code=network_code)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    buy_airtime(phone, "100")
+
+    [purchase] = purchases(app)
+    assert purchase.network == "mtn"
+
+
+def test_number_without_known_network_asks_for_it(app, client, runner):
+    # 0804 was allocated to Ntel, which we do not sell for.
+    ntel = "+2348040000001"
+    phone = AfricasTalkingPhone(client, phone_number=ntel, network_code="")
+    phone.register()
+    credit(runner, ntel, "1000")
+    phone.dial()
+    phone.send("1")
+
+    assert phone.send("100") == "CON Choose the network of the number:\n1. MTN\n2. Airtel\n3. Glo\n4. 9mobile"
+    assert phone.send("5").startswith("CON Invalid choice.\nChoose the network")
+    assert phone.send("2") == "CON Buy NGN 100 airtime for 08040000001?\n1. Confirm\n2. Cancel"
+    phone.send("1")
+    assert phone.send("1234").startswith("END Request received.")
+    [purchase] = purchases(app)
+    assert purchase.network == "airtel"
+
+
+def test_zero_on_main_menu_ends_session(client):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+
+    assert phone.send("0") == "END Thank you for using NexusTop."
+
+
+def test_phone_number_with_stray_letter_is_rejected(client):
+    response = client.post(
+        "/ussd/africastalking",
+        data={"sessionId": "S1", "serviceCode": "*384*123#", "phoneNumber": "+2348030000001x", "text": ""},
+    )
+
+    assert response.status_code == 400

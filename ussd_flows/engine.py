@@ -106,7 +106,14 @@ class Engine:
         self.menu = menu or menus.MENU
 
     def handle(self, hop: Hop, wallet) -> Reply:
-        """Answer one hop and save the session state."""
+        """Answer one hop and save the session state, one hop of a session at a time.
+
+        :raises SessionBusy: an earlier hop of the session is still running.
+        """
+        with self.store.lock(hop.gateway, hop.session_id):
+            return self._handle(hop, wallet)
+
+    def _handle(self, hop: Hop, wallet) -> Reply:
         state = self.store.load(hop.gateway, hop.session_id)
         if state is not None and state.hops > 0 and hop.text == state.seen_text:
             log.info("ussd %s: repeated hop, answered from the stored screen", hop.session_id)

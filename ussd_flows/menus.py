@@ -6,13 +6,14 @@ Actions reach the wallet only through `context.wallet` (a `wallet.service.Wallet
 import hashlib
 import hmac
 
-from providers.numbers import to_national
+from providers.numbers import NETWORK_NAMES, detect_network, to_national
 from ussd_flows.screens import Choice, Confirm, End, Goto, Info, Input, Retry, Step
 from wallet.errors import InvalidPin
 from wallet.money import format_amount, parse_whole_major
 from wallet.service import AttemptStatus
 
 MAIN = "main"
+NETWORK_CHOICES = ["mtn", "airtel", "glo", "9mobile"]
 NEW_PIN = "onboarding.new_pin"
 
 
@@ -58,6 +59,23 @@ def accept_airtime_amount(context, value: str) -> Step:
         return Retry(context.t("airtime.amount_invalid", min=minimum, max=maximum))
     context.data["amount_minor"] = amount_minor
     context.data["recipient"] = context.phone_number
+    network = context.network or detect_network(context.phone_number)
+    if network is None:
+        return Goto("airtime.network")
+    context.data["network"] = network
+    return Goto("airtime.confirm")
+
+
+def network_prompt(context) -> str:
+    lines = [context.t("airtime.network")]
+    lines += [f"{number}. {NETWORK_NAMES[code]}" for number, code in enumerate(NETWORK_CHOICES, 1)]
+    return "\n".join(lines)
+
+
+def accept_network(context, value: str) -> Step:
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= len(NETWORK_CHOICES)):
+        return Retry(context.t("common.invalid_choice"))
+    context.data["network"] = NETWORK_CHOICES[int(value) - 1]
     return Goto("airtime.confirm")
 
 
@@ -77,10 +95,11 @@ def accept_airtime_pin(context, value: str) -> Step:
     attempt = context.wallet.buy_airtime(
         context.phone_number,
         recipient=context.data["recipient"],
-        network=context.network,
+        network=context.data["network"],
         amount_minor=context.data["amount_minor"],
         pin=value,
         channel="ussd",
+        request_key=f"ussd:{context.hop.gateway}:{context.session_id}",
     )
     currency = context.settings.currency
     if attempt.status == AttemptStatus.PLACED:
@@ -120,7 +139,8 @@ MENU = {
     MAIN: Choice(title="main.title", options=[("main.buy_airtime", "airtime.amount"),
                                               ("main.my_wallet", "wallet.balance")]),
     "airtime.amount": Input(prompt=airtime_amount_prompt, accept=accept_airtime_amount,
-                            next_screens=["airtime.confirm"]),
+                            next_screens=["airtime.confirm", "airtime.network"]),
+    "airtime.network": Input(prompt=network_prompt, accept=accept_network, next_screens=["airtime.confirm"]),
     "airtime.confirm": Confirm(prompt=airtime_confirm_prompt, next_screen="airtime.pin"),
     "airtime.pin": Input(prompt=airtime_pin_prompt, accept=accept_airtime_pin,
                          next_screens=["airtime.amount"], interactive_only=True),

@@ -16,6 +16,7 @@ CATALOGUE = {
         "main.my_wallet": "My Wallet",
         "airtime.amount": "Enter airtime amount (NGN {min} - {max}):",
         "airtime.amount_invalid": "Enter a whole amount from {min} to {max}.",
+        "airtime.network": "Choose the network of the number:",
         "airtime.confirm": "Buy {amount} airtime for {recipient}?",
         "airtime.pin": "Enter your PIN to pay {amount}:",
         "airtime.placed": "Request received. Ref {reference}.\nYou will receive an SMS shortly.",
@@ -32,6 +33,7 @@ CATALOGUE = {
         "common.cancelled": "Cancelled. No money was taken.",
         "common.goodbye": "Thank you for using NexusTop.",
         "common.too_many_invalid": "Too many invalid answers. Dial {service_code} to start again.",
+        "common.busy": "Your last answer is still being processed. Wait for the SMS, or dial again in a minute.",
         "common.apology": "Sorry, something went wrong. No money was taken. Please try again later.",
     },
 }

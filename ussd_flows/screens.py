@@ -57,7 +57,6 @@ class Choice(Screen):
 
     title: str
     options: list[tuple[str, str]]
-    allows_back: bool = False
 
     def render(self, context):
         lines = [context.t(self.title)]

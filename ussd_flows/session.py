@@ -1,7 +1,18 @@
 """USSD session state in Redis, keyed by gateway and the gateway's session id."""
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+
+from redis.exceptions import LockError
+
+# A hop that takes longer than the gateway's own limit (about 15 s) is lost anyway.
+LOCK_TIMEOUT_SECONDS = 20
+LOCK_WAIT_SECONDS = 10
+
+
+class SessionBusy(Exception):
+    """Another hop of the same session is still being handled."""
 
 
 @dataclass
@@ -38,3 +49,26 @@ class SessionStore:
 
     def save(self, gateway: str, session_id: str, state: SessionState) -> None:
         self._redis.set(self._key(gateway, session_id), json.dumps(asdict(state)), ex=self._ttl_seconds)
+
+    @contextmanager
+    def lock(self, gateway: str, session_id: str):
+        """Hold the session while one hop is handled, so a copy of that hop sent at the same
+        time waits and then gets the stored screen instead of acting a second time.
+
+        :raises SessionBusy: the session stayed locked for LOCK_WAIT_SECONDS.
+        """
+        lock = self._redis.lock(
+            f"{self._key(gateway, session_id)}:lock",
+            timeout=LOCK_TIMEOUT_SECONDS,
+            blocking_timeout=LOCK_WAIT_SECONDS,
+        )
+        if not lock.acquire():
+            raise SessionBusy(session_id)
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except LockError:
+                # It expired after LOCK_TIMEOUT_SECONDS; another hop may hold it now.
+                pass

@@ -325,6 +325,13 @@ def _find_replay(session: Session, values: dict) -> Transfer | None:
     return existing
 
 
+def find_transfer(session: Session, idempotency_key: str) -> Transfer | None:
+    """Return the transfer stored under this idempotency key, or None."""
+    return session.execute(
+        sa.select(Transfer).where(Transfer.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+
+
 def get_balance(session: Session, account_id: int) -> Balance:
     """Read an account's four balance columns."""
     row = session.execute(

@@ -205,6 +205,9 @@ class Purchase(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    # The channel's own key for the request that placed it (for USSD, the gateway session),
+    # so a request that arrives twice places one purchase.
+    request_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     channel: Mapped[str] = mapped_column(sa.String(16))
     product_kind: Mapped[ProductKind]

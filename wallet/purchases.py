@@ -42,6 +42,7 @@ def place_purchase(
     limits: AmountLimits,
     tier_limits: TierLimits,
     limit_day: date,
+    request_key: str | None = None,
     product_kind: ProductKind = ProductKind.AIRTIME,
 ) -> Purchase:
     """Create a purchase with a pending transfer holding its amount, and queue its fulfilment.
@@ -73,6 +74,7 @@ def place_purchase(
     )
     purchase = Purchase(
         reference=reference,
+        request_key=request_key,
         customer_id=customer.id,
         channel=channel,
         product_kind=product_kind,
@@ -88,6 +90,11 @@ def place_purchase(
     session.flush()
     outbox.add(session, FULFIL_JOB, purchase.id)
     return purchase
+
+
+def find_by_request_key(session: Session, request_key: str) -> Purchase | None:
+    """Return the purchase a channel request placed already, or None."""
+    return session.execute(sa.select(Purchase).where(Purchase.request_key == request_key)).scalar_one_or_none()
 
 
 def find_purchase(session: Session, reference: str) -> Purchase | None:

@@ -156,18 +156,34 @@ class WalletService:
         return self.run(work)
 
     def buy_airtime(
-        self, phone_number: str, *, recipient: str, network: str, amount_minor: int, pin: str, channel: str
+        self,
+        phone_number: str,
+        *,
+        recipient: str,
+        network: str,
+        amount_minor: int,
+        pin: str,
+        channel: str,
+        request_key: str | None = None,
     ) -> PurchaseAttempt:
         """Check the PIN and place an airtime purchase that holds its amount on the wallet.
 
         A wrong PIN is counted and committed; no money moves unless the result is `placed`.
+        A `request_key` seen before returns the purchase it placed instead of a new one.
         """
         return self.run(
-            lambda session: self._buy_airtime(session, phone_number, recipient, network, amount_minor, pin, channel)
+            lambda session: self._buy_airtime(
+                session, phone_number, recipient, network, amount_minor, pin, channel, request_key
+            )
         )
 
-    def _buy_airtime(self, session, phone_number, recipient, network, amount_minor, pin, channel):
+    def _buy_airtime(self, session, phone_number, recipient, network, amount_minor, pin, channel, request_key):
         customer = self._require_customer(session, phone_number)
+        if request_key is not None:
+            earlier = purchases.find_by_request_key(session, request_key)
+            if earlier is not None and earlier.customer_id == customer.id:
+                log.info("purchase %s: request placed it already, not placing again", earlier.reference)
+                return PurchaseAttempt(AttemptStatus.PLACED, reference=earlier.reference)
         policy = self._settings.pin_policy
         try:
             pin_ok = customers.check_pin(session, customer, pin, policy)
@@ -194,6 +210,7 @@ class WalletService:
                 limits=self._settings.airtime_limits,
                 tier_limits=limits_for(self._settings.tier_limits, customer.tier),
                 limit_day=business_day(utcnow(), self._settings.business_timezone),
+                request_key=request_key,
             )
         except InvalidAmount:
             log.info("customer %s: airtime amount %s outside limits", customer.id, amount_minor)
