@@ -1,0 +1,1 @@
+"""Benchmarks that print a ratio against a baseline measured in the same run."""
