@@ -1,5 +1,7 @@
 """The ledger on PostgreSQL: transfers, holds, named errors and `ledger check`."""
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -9,6 +11,7 @@ from wallet.errors import (
     ExceedsCredits,
     IdempotencyConflict,
     InvalidAmount,
+    LimitExceeded,
     PendingTransferAlreadyPosted,
     PendingTransferAlreadyVoided,
     PendingTransferNotFound,
@@ -255,3 +258,46 @@ def test_get_or_create_account_returns_same_account(app_context):
 
         assert first.id == second.id
         assert not first.debits_must_not_exceed_credits
+
+
+@pytest.mark.parametrize("clearing_first", [True, False])
+def test_refused_transfer_leaves_no_trace_in_either_account_order(app_context, clearing_first):
+    with db.session.begin():
+        owners = [(AccountKind.PROVIDER_CLEARING, "sandbox"), (AccountKind.CUSTOMER_WALLET, "1")]
+        if not clearing_first:
+            owners.reverse()
+        created = {kind: ledger.get_or_create_account(db.session, kind, owner, NGN).id for kind, owner in owners}
+        source = ledger.get_or_create_account(db.session, AccountKind.MANUAL_ADJUSTMENTS, "operations", NGN).id
+        wallet, clearing = created[AccountKind.CUSTOMER_WALLET], created[AccountKind.PROVIDER_CLEARING]
+        ledger.create_transfer(
+            db.session, idempotency_key="fund", debit_account_id=source, credit_account_id=wallet,
+            amount_minor=1000, ledger=NGN, code="manual_credit",
+        )
+
+    with db.session.begin():
+        with pytest.raises(ExceedsCredits):
+            hold(db.session, wallet, clearing, 1001)
+        with pytest.raises(LimitExceeded):
+            ledger.create_transfer(
+                db.session, idempotency_key="over-balance", debit_account_id=source, credit_account_id=wallet,
+                amount_minor=1, ledger=NGN, code="manual_credit", max_credit_balance_minor=1000,
+            )
+        ledger.create_transfer(
+            db.session, idempotency_key="hold-ok", debit_account_id=wallet, credit_account_id=clearing,
+            amount_minor=600, ledger=NGN, code="airtime_purchase", pending=True,
+            max_daily_debits_minor=1000, limit_day=date(2026, 12, 4),
+        )
+        with pytest.raises(LimitExceeded):
+            ledger.create_transfer(
+                db.session, idempotency_key="over-day", debit_account_id=wallet, credit_account_id=clearing,
+                amount_minor=400, ledger=NGN, code="airtime_purchase", pending=True,
+                max_daily_debits_minor=999, limit_day=date(2026, 12, 4),
+            )
+
+    with db.session.begin():
+        assert ledger.find_transfer(db.session, "over-balance") is None
+        assert ledger.find_transfer(db.session, "over-day") is None
+        balance = ledger.get_balance(db.session, wallet)
+        assert (balance.credits_posted, balance.debits_pending) == (1000, 600)
+        assert ledger.get_balance(db.session, clearing).credits_pending == 600
+        assert ledger.check(db.session) == []
