@@ -16,6 +16,16 @@ def format_amount(amount_minor: int, currency: str) -> str:
     return f"{currency} {sign}{text}"
 
 
+def percentage_of(amount_minor: int, basis_points: int) -> int:
+    """Return `basis_points`/10,000 of an amount, rounded half up to the minor unit.
+
+    3.5% (350 basis points) of NGN 20 (2000 kobo) is 70 kobo; integers only, so no float
+    rounding can creep in.
+    """
+    quotient, remainder = divmod(amount_minor * basis_points, 10_000)
+    return quotient + (1 if remainder * 2 >= 10_000 else 0)
+
+
 def parse_whole_major(text: str) -> int | None:
     """Parse a whole number of major units typed by a customer ('500') into minor units.
 

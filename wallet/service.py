@@ -31,8 +31,8 @@ TRANSACTION_ATTEMPTS = 10
 # to the maximum, so transactions that collided do not collide again at once. Under READ
 # COMMITTED (the default) the guarded UPDATEs never need a retry; under REPEATABLE READ four
 # processes moving money between the same two wallets needed up to seven attempts.
-RETRY_PAUSE_SECONDS = 0.02
-MAX_RETRY_PAUSE_SECONDS = 0.5
+RETRY_PAUSE_MILLISECONDS = 20
+MAX_RETRY_PAUSE_MILLISECONDS = 500
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ def run_in_transaction(
             if sqlstate not in _RETRYABLE_SQLSTATES or attempt == TRANSACTION_ATTEMPTS:
                 raise
             log.warning("transaction attempt %s failed with SQLSTATE %s; retrying", attempt, sqlstate)
-            time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1), MAX_RETRY_PAUSE_SECONDS)))
+            pause_milliseconds = min(RETRY_PAUSE_MILLISECONDS * 2 ** (attempt - 1), MAX_RETRY_PAUSE_MILLISECONDS)
+            time.sleep(random.uniform(0, pause_milliseconds) / 1000)
     if entries:
         after_commit(entries)
     return result
