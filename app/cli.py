@@ -103,13 +103,13 @@ def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | N
     try:
         transfer_id, available, replayed = run_in_transaction(db.session, work, dispatch)
     except LimitExceeded as error:
-        log.info("manual credit to %s refused: %s", mask(phone_number), error)
+        log.info("manual credit to %s rejected: %s", mask(phone_number), error)
         raise click.ClickException(
             f"not credited: the wallet would pass its tier's maximum balance of"
             f" {format_amount(error.limit_minor, currency)}"
         )
     except IdempotencyConflict:
-        log.info("manual credit to %s refused: key %s reused with other values", mask(phone_number), key)
+        log.info("manual credit to %s rejected: key %s reused with other values", mask(phone_number), key)
         raise click.ClickException(
             f"not credited: idempotency key {key!r} was used before for a different credit"
         )

@@ -53,7 +53,7 @@ def _app() -> Flask:
 
 
 def fulfil_purchase(purchase_id: int) -> str:
-    """Send a placed purchase to its provider and settle its hold by the answer."""
+    """Send a placed purchase to its provider and settle its hold by the result."""
     app = _app()
     with app.app_context():
         return _fulfil_purchase(app, purchase_id)
@@ -74,7 +74,7 @@ def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
     provider = get_provider(order.provider, provider_settings(app.config, order.provider))
     log.info("purchase %s: sending to %s", order.reference, order.provider)
     result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
-    log.info("purchase %s: %s answered %s (%s)", order.reference, order.provider, result.outcome, result.detail)
+    log.info("purchase %s: %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
     status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
     return str(status)
 

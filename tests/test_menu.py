@@ -36,7 +36,8 @@ def test_every_next_screen_exists():
     for name, screen in MENU.items():
         for target in screen.targets():
             assert target in MENU, f"{name} leads to missing screen {target}"
-    assert ROOT_REGISTERED in MENU and ROOT_NEW_CALLER in MENU
+    assert ROOT_REGISTERED in MENU
+    assert ROOT_NEW_CALLER in MENU
 
 
 def test_every_screen_reachable_from_a_root():

@@ -54,7 +54,7 @@ class EngineSettings:
 
 
 class HopContext:
-    """What a screen may use while it renders or handles input."""
+    """The hop, session state, wallet service and settings a screen works with."""
 
     def __init__(self, hop: Hop, state: SessionState, wallet, settings: EngineSettings):
         self.hop = hop

@@ -17,7 +17,7 @@ class SessionBusy(Exception):
 
 @dataclass
 class SessionState:
-    """What the engine remembers between hops of one USSD session."""
+    """State the engine keeps between hops of one USSD session."""
 
     phone_number: str
     screen: str

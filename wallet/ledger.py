@@ -228,7 +228,7 @@ def _raise_if_resolved(session: Session, pending_id: int) -> None:
 class _Change:
     """Balance deltas for one account, and the guard the row must pass to take them.
 
-    `guard` is `_WITHIN_CREDITS` (debits may not pass credits if the account says so) or
+    `guard` is `_WITHIN_CREDITS` (debits may not pass credits when the account has that flag) or
     `_MAX_BALANCE` (the balance may not pass `limit_minor`); `amount_minor` is the transfer's.
     """
 

@@ -80,7 +80,7 @@ def run_in_transaction(
     """Run `work(session)` in one transaction, then hand its outbox entries to `after_commit`.
 
     A deadlock or serialization failure rolls the transaction back and runs `work` again from
-    the start, at most TRANSACTION_ATTEMPTS times; it never re-runs part of it.
+    the start, at most TRANSACTION_ATTEMPTS times. Part of `work` is never run again alone.
     """
     for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
         try:
@@ -189,7 +189,7 @@ class WalletService:
         try:
             pin_ok = customers.check_pin(session, customer, pin, policy)
         except PinLocked as error:
-            log.info("customer %s: purchase refused, PIN locked", customer.id)
+            log.info("customer %s: purchase rejected, PIN locked", customer.id)
             return PurchaseAttempt(AttemptStatus.PIN_LOCKED, locked_until=error.locked_until)
         if not pin_ok:
             if customer.pin_locked_until is not None:
