@@ -15,7 +15,7 @@ from app.services import service_settings
 from providers.numbers import mask, to_e164
 from providers.routing import parse_routes
 from sms import messages, outbound
-from wallet import customers, ledger
+from wallet import catalogue, customers, ledger
 from wallet.errors import IdempotencyConflict, LimitExceeded
 from wallet.limits import limits_for
 from wallet.models import AccountKind
@@ -138,7 +138,7 @@ def ledger_check() -> None:
 @click.command("seed")
 @with_appcontext
 def seed() -> None:
-    """Create the system accounts and check the provider routes; safe to run twice."""
+    """Create the system accounts and the default data plans; safe to run twice."""
     config = current_app.config
     currency = config["CURRENCY"]
     routes = parse_routes(config["PROVIDER_ROUTES"])
@@ -149,10 +149,10 @@ def seed() -> None:
         accounts.append(ledger.get_or_create_account(session, AccountKind.REVENUE, OPERATIONS_OWNER, currency))
         for name in sorted(provider_names):
             accounts.append(ledger.get_or_create_account(session, AccountKind.PROVIDER_CLEARING, name, currency))
-        return len(accounts)
+        return len(accounts), catalogue.seed_default_plans(session)
 
-    count = run_in_transaction(db.session, work, dispatch)
-    click.echo(f"seed: {count} system accounts present")
+    accounts, plans = run_in_transaction(db.session, work, dispatch)
+    click.echo(f"seed: {accounts} system accounts present, {plans} data plans added")
 
 
 @click.command("worker")

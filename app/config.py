@@ -34,6 +34,8 @@ class Config:
     # Africa's Talking ends a session after 180 s, so state is kept a little longer.
     USSD_SESSION_TTL_SECONDS = _int("USSD_SESSION_TTL_SECONDS", 200)
     USSD_MAX_INVALID_INPUTS = _int("USSD_MAX_INVALID_INPUTS", 3)
+    # How long a confirmed but unpaid order waits for the caller's next dial.
+    USSD_RESUME_TTL_SECONDS = _int("USSD_RESUME_TTL_SECONDS", 600)
 
     DEFAULT_REGION = os.environ.get("DEFAULT_REGION", "NG")
     CURRENCY = os.environ.get("CURRENCY", "NGN")

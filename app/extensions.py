@@ -10,3 +10,5 @@ migrate = Migrate()
 
 # Import every module that declares tables, so migrations and `db.metadata` see them all.
 import sms.models  # noqa: E402,F401
+import app.models  # noqa: E402,F401
+import wallet.catalogue  # noqa: E402,F401

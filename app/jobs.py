@@ -13,12 +13,12 @@ from flask import Flask, current_app, has_app_context
 from app.extensions import db
 from app.queue import dispatch
 from providers import get_provider
-from providers.numbers import mask, to_national
+from providers.numbers import NETWORK_NAMES, mask, to_national
 from sms import messages, outbound
 from sms.models import MessageStatus
 from sms.senders import build_sender
-from wallet import customers, fulfilment, ledger
-from wallet.models import Customer, Purchase, PurchaseStatus
+from wallet import catalogue, customers, fulfilment, ledger
+from wallet.models import Customer, ProductKind, Purchase, PurchaseStatus
 from wallet.money import format_amount
 from wallet.service import run_in_transaction
 
@@ -73,7 +73,12 @@ def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
         return "skipped"
     provider = get_provider(order.provider, provider_settings(app.config, order.provider))
     log.info("purchase %s: sending to %s", order.reference, order.provider)
-    result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
+    if order.product_kind == ProductKind.DATA:
+        result = provider.send_data(
+            order.reference, order.recipient, order.product_code, order.amount_minor, order.currency, order.network
+        )
+    else:
+        result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
     log.info("purchase %s: %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
     status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
     return str(status)
@@ -87,6 +92,8 @@ class _PurchaseOrder:
     amount_minor: int
     currency: str
     network: str
+    product_kind: ProductKind
+    product_code: str | None
 
     @classmethod
     def of(cls, purchase: Purchase) -> "_PurchaseOrder":
@@ -97,6 +104,8 @@ class _PurchaseOrder:
             purchase.amount_minor,
             purchase.ledger,
             purchase.network,
+            purchase.product_kind,
+            purchase.product_code,
         )
 
 
@@ -112,16 +121,28 @@ def _queue_receipt(session, purchase: Purchase, status: PurchaseStatus) -> None:
     customer = session.get(Customer, purchase.customer_id)
     wallet = customers.get_wallet(session, customer, purchase.ledger)
     balance = ledger.get_balance(session, wallet.id)
-    message_id = "receipt.airtime_succeeded" if status == PurchaseStatus.SUCCEEDED else "receipt.airtime_failed"
+    outcome = "succeeded" if status == PurchaseStatus.SUCCEEDED else "failed"
     body = messages.render(
-        message_id,
+        f"receipt.{purchase.product_kind.value}_{outcome}",
         customer.language,
         amount=format_amount(purchase.amount_minor, purchase.ledger),
+        product=_product_label(session, purchase),
         recipient=to_national(purchase.recipient),
         reference=purchase.reference,
         balance=format_amount(balance.available_minor, purchase.ledger),
     )
     outbound.queue_message(session, customer.phone_number, body, purchase_id=purchase.id)
+
+
+def _product_label(session, purchase: Purchase) -> str:
+    """Name a data purchase's plan as a receipt shows it: 'MTN 1GB 30 days'."""
+    if purchase.product_kind != ProductKind.DATA:
+        return ""
+    plan = catalogue.find_plan(session, purchase.network, purchase.product_code)
+    network = NETWORK_NAMES.get(purchase.network, purchase.network)
+    if plan is None:
+        return f"{network} {purchase.product_code}"
+    return f"{network} {plan.size_text} {plan.validity_text}"
 
 
 def provider_settings(config, name: str) -> dict:

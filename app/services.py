@@ -5,7 +5,10 @@ from flask import current_app
 from app.extensions import db
 from app.queue import dispatch
 from providers.routing import parse_routes, providers_for
-from ussd_flows.engine import EngineSettings
+from providers.numbers import to_national
+from sms import messages, outbound
+from ussd_flows.engine import LAGOS, EngineSettings
+from wallet.money import format_amount
 from wallet.customers import PinPolicy
 from wallet.limits import parse_tier_limits
 from wallet.purchases import AmountLimits
@@ -37,7 +40,24 @@ def service_settings() -> ServiceSettings:
 
 def wallet_service() -> WalletService:
     """Return a wallet service whose outbox entries are enqueued after each commit."""
-    return WalletService(db.session, service_settings(), after_commit=dispatch)
+    return WalletService(db.session, service_settings(), after_commit=dispatch, notify=notify)
+
+
+def notify(session, phone_number: str, message_id: str, language: str, parameters: dict) -> None:
+    """Write an SMS from the catalogue to a customer, in the caller's transaction."""
+    currency = current_app.config["CURRENCY"]
+    values = {}
+    for name, value in parameters.items():
+        if name == "amount_minor":
+            values["amount"] = format_amount(value, currency)
+        elif name == "locked_until":
+            values["until"] = value.astimezone(LAGOS).strftime("%H:%M")
+        elif name == "phone_number":
+            values["phone"] = to_national(value)
+        else:
+            values[name] = value
+    body = messages.render(message_id, language, **values)
+    outbound.queue_message(session, phone_number, body)
 
 
 def engine_settings() -> EngineSettings:
@@ -50,4 +70,5 @@ def engine_settings() -> EngineSettings:
         airtime_min_minor=config["AIRTIME_MIN_MINOR"],
         airtime_max_minor=config["AIRTIME_MAX_MINOR"],
         secret_key=config["SECRET_KEY"],
+        region=config["DEFAULT_REGION"],
     )

@@ -10,7 +10,7 @@ from app.services import engine_settings, wallet_service
 from ussd_flows.engine import Engine, Reply
 from ussd_flows.gateways import InvalidHopRequest, africastalking
 from ussd_flows.messages import translate
-from ussd_flows.session import SessionBusy, SessionStore
+from ussd_flows.session import ResumeStore, SessionBusy, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,10 @@ bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 
 
 def _engine() -> Engine:
-    store = SessionStore(get_redis(), current_app.config["USSD_SESSION_TTL_SECONDS"])
-    return Engine(store, engine_settings())
+    config = current_app.config
+    store = SessionStore(get_redis(), config["USSD_SESSION_TTL_SECONDS"])
+    resume = ResumeStore(get_redis(), config["USSD_RESUME_TTL_SECONDS"])
+    return Engine(store, engine_settings(), resume)
 
 
 @bp.post("/africastalking")

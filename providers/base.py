@@ -36,6 +36,12 @@ class Provider:
         """Ask the provider to deliver airtime, with our reference as its request id."""
         raise NotImplementedError
 
+    def send_data(
+        self, reference: str, phone_number: str, plan_code: str, amount_minor: int, currency: str, network: str
+    ) -> ProviderResult:
+        """Ask the provider to deliver a data plan, with our reference as its request id."""
+        raise NotImplementedError
+
     def requery(self, reference: str, phone_number: str) -> ProviderResult:
         """Ask the provider what became of the request sent with this reference."""
         raise NotImplementedError

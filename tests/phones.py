@@ -45,8 +45,9 @@ class AfricasTalkingPhone:
         assert response.mimetype == "text/plain"
         return response.get_data(as_text=True)
 
-    def register(self, pin: str = "1234") -> str:
-        """Dial for the first time and create a PIN; return the main menu screen."""
+    def register(self, pin: str = "2580", language: str = "1") -> str:
+        """Dial for the first time, choose a language and create a PIN; return the main menu."""
         self.dial()
+        self.send(language)
         self.send(pin)
         return self.send(pin)

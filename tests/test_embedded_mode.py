@@ -36,12 +36,13 @@ def wait_for_inbox(client, phone_number: str, count: int, timeout_seconds: float
 def test_embedded_dialogue_delivers_receipt(embedded_app, tmp_path):
     client = embedded_app.test_client()
     phone = AfricasTalkingPhone(client)
-    assert phone.register("2580") == "CON PIN created.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+    assert phone.register("2580").startswith("CON PIN created.\nNexusTop\n1. Buy Airtime")
     credited = embedded_app.test_cli_runner().invoke(
         args=["wallet", "credit", "08030000001", "1500", "--reason", "demo funding"]
     )
     assert credited.exit_code == 0, credited.output
 
+    phone.send("1")
     phone.send("1")
     phone.send("200")
     phone.send("1")

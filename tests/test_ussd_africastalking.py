@@ -47,33 +47,41 @@ def messages_to(app, phone_number: str) -> list[OutboundMessage]:
         return found
 
 
-def buy_airtime(phone: AfricasTalkingPhone, naira: str, pin: str = "1234") -> str:
+MAIN_MENU = "NexusTop\n1. Buy Airtime\n2. Buy Data\n3. My Wallet\n4. Settings\n5. Help\n0. Exit"
+
+
+def buy_airtime(phone: AfricasTalkingPhone, naira: str, pin: str = "2580") -> str:
+    """Buy airtime for the caller's own number through the menu; return the last screen."""
     phone.dial()
+    phone.send("1")
     phone.send("1")
     phone.send(naira)
     phone.send("1")
     return phone.send(pin)
 
 
-def test_first_dial_asks_new_caller_for_pin(client):
+def test_first_dial_asks_new_caller_for_language(client):
     screen = AfricasTalkingPhone(client).dial()
 
-    assert screen == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
+    assert screen == "CON Welcome to NexusTop.\nChoose language:\n1. English\n2. Pidgin\n0. Exit"
 
 
 def test_whole_airtime_purchase_dialogue(app, client, runner, run_jobs):
     phone = AfricasTalkingPhone(client)
-    assert phone.dial() == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
-    assert phone.send("2580") == "CON Enter the same PIN again to confirm:"
-    assert phone.send("2580") == "CON PIN created.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+    assert phone.dial() == "CON Welcome to NexusTop.\nChoose language:\n1. English\n2. Pidgin\n0. Exit"
+    assert phone.send("1") == "CON Create a 4-digit PIN:\n0. Exit"
+    assert phone.send("2580") == "CON Enter the same PIN again to confirm:\n0. Exit"
+    assert phone.send("2580") == f"CON PIN created.\n{MAIN_MENU}"
     credit(runner, "08030000001", "2000")
     run_jobs()
 
-    assert phone.send("2") == "CON Balance: NGN 2,000\nOn hold: NGN 0\n0. Back\n00. Main menu"
-    assert phone.send("0") == "CON NexusTop\n1. Buy Airtime\n2. My Wallet"
-    assert phone.send("1") == "CON Enter airtime amount (NGN 50 - 50,000):"
-    assert phone.send("500") == "CON Buy NGN 500 airtime for 08030000001?\n1. Confirm\n2. Cancel"
-    assert phone.send("1") == "CON Enter your PIN to pay NGN 500:"
+    assert phone.send("3") == "CON My Wallet\n1. Balance\n2. Fund wallet\n3. Last transactions\n0. Back"
+    assert phone.send("1") == "CON Balance: NGN 2,000\nOn hold: NGN 0\n0. Back 00. Menu"
+    assert phone.send("00") == f"CON {MAIN_MENU}"
+    assert phone.send("1") == "CON Buy airtime for:\n1. My number\n2. Another number\n0. Back"
+    assert phone.send("1") == "CON Enter airtime amount (NGN 50 - 50,000):\n0. Back"
+    assert phone.send("500") == "CON Buy MTN airtime (NGN 500) for 08030000001?\n1. Confirm\n2. Cancel\n0. Back"
+    assert phone.send("1") == "CON Pay NGN 500 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
     final = phone.send("2580")
 
     assert final.startswith("END Request received. Ref NT")
@@ -142,7 +150,7 @@ def test_unknown_menu_choice_asks_again(client):
 
     screen = phone.send("7")
 
-    assert screen == "CON Invalid choice.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+    assert screen == f"CON Invalid choice.\n{MAIN_MENU}"
 
 
 @pytest.mark.parametrize("amount", ["abc", "500.50", "N500", "NGN500", "-500", "10", "50001", "", "5 00"])
@@ -150,17 +158,19 @@ def test_malformed_amount_asks_again(client, amount):
     phone = AfricasTalkingPhone(client)
     phone.register()
     phone.send("1")
+    phone.send("1")
 
     screen = phone.send(amount)
 
     assert screen == (
-        "CON Enter a whole amount from 50 to 50,000.\nEnter airtime amount (NGN 50 - 50,000):"
+        "CON Enter a whole amount from 50 to 50,000.\nEnter airtime amount (NGN 50 - 50,000):\n0. Back"
     )
 
 
 def test_third_invalid_answer_ends_session(client):
     phone = AfricasTalkingPhone(client)
     phone.register()
+    phone.send("1")
     phone.send("1")
     phone.send("x")
     phone.send("y")
@@ -189,17 +199,18 @@ def test_wrong_pin_asks_again_then_locks(app, client, runner):
     phone = AfricasTalkingPhone(client)
     phone.register("1357")
     credit(runner, CALLER, "1000")
+    pin_screen = "Pay NGN 100 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
 
-    assert buy_airtime(phone, "100", pin="1111") == (
-        "CON Wrong PIN. 2 attempt(s) left.\nEnter your PIN to pay NGN 100:"
-    )
-    assert phone.send("2222") == "CON Wrong PIN. 1 attempt(s) left.\nEnter your PIN to pay NGN 100:"
+    assert buy_airtime(phone, "100", pin="1111") == f"CON Wrong PIN. 2 attempt(s) left.\n{pin_screen}"
+    assert phone.send("2222") == f"CON Wrong PIN. 1 attempt(s) left.\n{pin_screen}"
     locked = phone.send("3333")
 
     assert locked.startswith("END Too many wrong PINs. Purchases are locked until ")
     assert buy_airtime(phone, "100", pin="1357").startswith("END Too many wrong PINs.")
     assert purchases(app) == []
     assert available_minor(app, CALLER) == 1000_00
+    alerts = [message.body for message in messages_to(app, CALLER) if "wrong PINs were entered" in message.body]
+    assert len(alerts) == 1
 
 
 def test_cancel_at_confirmation_moves_no_money(app, client, runner):
@@ -207,6 +218,7 @@ def test_cancel_at_confirmation_moves_no_money(app, client, runner):
     phone.register()
     credit(runner, CALLER, "1000")
     phone.dial()
+    phone.send("1")
     phone.send("1")
     phone.send("500")
 
@@ -271,9 +283,9 @@ def test_speed_dial_walks_fields_but_stops_before_pin(app, client, runner):
     phone.register()
     credit(runner, CALLER, "1000")
 
-    screen = phone.dial("1*500*1*1234")
+    screen = phone.dial("1*1*500*1*2580")
 
-    assert screen == "CON Enter your PIN to pay NGN 500:"
+    assert screen == "CON Pay NGN 500 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
     assert purchases(app) == []
 
 
@@ -283,18 +295,19 @@ def test_speed_dial_with_invalid_option_shows_menu_with_hint(client):
 
     screen = phone.dial("9*9")
 
-    assert screen == "CON Invalid choice.\nNexusTop\n1. Buy Airtime\n2. My Wallet"
+    assert screen == f"CON Invalid choice.\n{MAIN_MENU}"
 
 
-def test_speed_dial_from_new_caller_asks_for_pin(client):
+def test_speed_dial_from_new_caller_starts_onboarding(client):
     screen = AfricasTalkingPhone(client).dial("1*1*500")
 
-    assert screen == "CON Welcome to NexusTop.\nCreate a 4-digit PIN:"
+    assert screen == "CON Welcome to NexusTop.\nChoose language:\n1. English\n2. Pidgin\n0. Exit"
 
 
 def test_star_typed_in_answer_is_one_input(client):
     phone = AfricasTalkingPhone(client)
     phone.register()
+    phone.send("1")
     phone.send("1")
 
     screen = phone.send("5*0")
@@ -306,30 +319,47 @@ def test_text_not_extending_previous_shows_screen_again(client):
     phone = AfricasTalkingPhone(client)
     phone.register()
     phone.send("1")
+    phone.send("1")
 
     screen = phone.post("9*9*9")
 
-    assert screen == "CON Enter airtime amount (NGN 50 - 50,000):"
+    assert screen == "CON Enter airtime amount (NGN 50 - 50,000):\n0. Back"
 
 
 def test_pin_confirmation_mismatch_starts_over(client):
     phone = AfricasTalkingPhone(client)
     phone.dial()
-    phone.send("1234")
+    phone.send("1")
+    phone.send("2580")
 
-    screen = phone.send("4321")
+    screen = phone.send("1470")
 
-    assert screen == "CON The PINs did not match.\nWelcome to NexusTop.\nCreate a 4-digit PIN:"
+    assert screen == "CON The PINs did not match.\nCreate a 4-digit PIN:\n0. Exit"
 
 
-@pytest.mark.parametrize("pin", ["123", "12345", "abcd", "12 4"])
-def test_new_pin_must_be_four_digits(client, pin):
+@pytest.mark.parametrize(
+    ("pin", "hint"),
+    [
+        ("123", "A PIN is 4 digits."),
+        ("12345", "A PIN is 4 digits."),
+        ("abcd", "A PIN is 4 digits."),
+        ("12 4", "A PIN is 4 digits."),
+        ("0000", "Do not repeat one digit."),
+        ("7777", "Do not repeat one digit."),
+        ("1234", "Do not use digits in a row."),
+        ("4321", "Do not use digits in a row."),
+        ("8901", "Do not use digits in a row."),
+        ("0001", "Do not use the end of your number."),
+    ],
+)
+def test_weak_new_pin_is_rejected_with_reason(client, pin, hint):
     phone = AfricasTalkingPhone(client)
     phone.dial()
+    phone.send("1")
 
     screen = phone.send(pin)
 
-    assert screen == "CON A PIN is 4 digits.\nWelcome to NexusTop.\nCreate a 4-digit PIN:"
+    assert screen == f"CON {hint}\nCreate a 4-digit PIN:\n0. Exit"
 
 
 def test_pin_is_stored_as_keyed_hash(app, client):
@@ -346,6 +376,7 @@ def test_pin_never_in_logs(client, caplog):
     phone = AfricasTalkingPhone(client)
     with caplog.at_level(logging.DEBUG):
         phone.register("8642")
+        phone.send("1")
         phone.send("1")
         phone.send("100")
         phone.send("1")
@@ -376,9 +407,9 @@ def test_same_pin_hop_sent_concurrently_places_one_purchase(app, runner):
     first.register()
     credit(runner, CALLER, "1000")
     first.dial()
-    for value in ("1", "50", "1"):
+    for value in ("1", "1", "50", "1"):
         first.send(value)
-    text = "*".join(first.inputs + ["1234"])
+    text = "*".join(first.inputs + ["2580"])
 
     def post_copy(_):
         copy = AfricasTalkingPhone(app.test_client())
@@ -397,12 +428,12 @@ def test_same_pin_hop_sent_concurrently_places_one_purchase(app, runner):
 def test_request_key_seen_before_returns_first_purchase(app, client, runner):
     from app.services import wallet_service
 
-    AfricasTalkingPhone(client).register("1234")
+    AfricasTalkingPhone(client).register("2580")
     credit(runner, CALLER, "1000")
 
     with app.app_context():
         service = wallet_service()
-        arguments = dict(recipient=CALLER, network="mtn", amount_minor=100_00, pin="1234", channel="ussd")
+        arguments = dict(recipient=CALLER, network="mtn", amount_minor=100_00, pin="2580", channel="ussd")
         first = service.buy_airtime(CALLER, request_key="ussd:africastalking:S9", **arguments)
         second = service.buy_airtime(CALLER, request_key="ussd:africastalking:S9", **arguments)
 
@@ -416,9 +447,14 @@ def test_unknown_network_code_falls_back_to_prefix(app, client, runner, network_
     phone = AfricasTalkingPhone(client, network_code=network_code)
     phone.register()
     credit(runner, CALLER, "1000")
+    phone.dial()
+    phone.send("1")
 
-    buy_airtime(phone, "100")
-
+    assert phone.send("1") == "CON 08030000001 is on MTN.\n1. Continue\n2. Change network\n0. Back"
+    phone.send("1")
+    phone.send("100")
+    phone.send("1")
+    assert phone.send("2580").startswith("END Request received.")
     [purchase] = purchases(app)
     assert purchase.network == "mtn"
 
@@ -432,11 +468,12 @@ def test_number_without_known_network_asks_for_it(app, client, runner):
     phone.dial()
     phone.send("1")
 
-    assert phone.send("100") == "CON Choose the network of the number:\n1. MTN\n2. Airtel\n3. Glo\n4. 9mobile"
+    assert phone.send("1") == "CON Choose the network:\n1. MTN\n2. Airtel\n3. Glo\n4. 9mobile\n0. Back"
     assert phone.send("5").startswith("CON Invalid choice.\nChoose the network")
-    assert phone.send("2") == "CON Buy NGN 100 airtime for 08040000001?\n1. Confirm\n2. Cancel"
+    assert phone.send("2") == "CON Enter airtime amount (NGN 50 - 50,000):\n0. Back"
+    assert phone.send("100") == "CON Buy Airtel airtime (NGN 100) for 08040000001?\n1. Confirm\n2. Cancel\n0. Back"
     phone.send("1")
-    assert phone.send("1234").startswith("END Request received.")
+    assert phone.send("2580").startswith("END Request received.")
     [purchase] = purchases(app)
     assert purchase.network == "airtel"
 

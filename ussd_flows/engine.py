@@ -1,9 +1,10 @@
 """The USSD engine: one hop in, one screen out.
 
-Africa's Talking sends every input of the session joined by `*`. The engine keeps the text it
-has already seen and takes the new input as the suffix after it, so an input that contains
-`*` is not split, and a hop repeated with the same text gets the stored screen again without
-acting twice.
+Gateways differ in what a hop carries. Africa's Talking sends every input of the session
+joined by `*`: the engine keeps the text it has already seen and takes the new input as the
+suffix after it, so an input that contains `*` stays one input. A hop repeated with the same
+text gets the stored screen again and acts no second time. Gateways such as MTN's send only
+the latest input, which the engine takes as it is.
 """
 
 import logging
@@ -13,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from providers.numbers import mask
 from ussd_flows import menus
 from ussd_flows.messages import translate
-from ussd_flows.screens import End, Goto, Retry, Screen
-from ussd_flows.session import SessionState, SessionStore
+from ussd_flows.screens import End, Goto, Retry, Screen, Stay
+from ussd_flows.session import ResumeStore, SessionState, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +27,21 @@ LAGOS = timezone(timedelta(hours=1), "WAT")
 
 @dataclass(frozen=True)
 class Hop:
-    """One gateway request, normalised."""
+    """One gateway request, normalised.
+
+    `text` is the cumulative input for gateways that send it (None for the others), `input`
+    the latest input for gateways that send only that, and `is_new` whether the gateway says
+    the session starts here (None when it does not say).
+    """
 
     gateway: str
     session_id: str
     phone_number: str
     network: str | None
     service_code: str
-    text: str
+    text: str | None = None
+    input: str | None = None
+    is_new: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,18 @@ class EngineSettings:
     airtime_min_minor: int
     airtime_max_minor: int
     secret_key: str
+    region: str = "NG"
 
 
 class HopContext:
     """The hop, session state, wallet service and settings a screen works with."""
 
-    def __init__(self, hop: Hop, state: SessionState, wallet, settings: EngineSettings):
+    def __init__(self, hop: Hop, state: SessionState, wallet, settings: EngineSettings, resume: ResumeStore):
         self.hop = hop
         self.state = state
         self.wallet = wallet
         self.settings = settings
+        self.resume = resume
 
     @property
     def session_id(self) -> str:
@@ -89,6 +99,10 @@ class HopContext:
     def local_time(moment: datetime) -> str:
         return moment.astimezone(LAGOS).strftime("%H:%M")
 
+    @staticmethod
+    def local_date(moment: datetime) -> str:
+        return moment.astimezone(LAGOS).strftime("%d/%m")
+
 
 def extract_new_input(seen_text: str, text: str) -> str | None:
     """Return the input typed since `seen_text`, or None when `text` does not extend it."""
@@ -99,10 +113,25 @@ def extract_new_input(seen_text: str, text: str) -> str | None:
     return None
 
 
+def dialled_fields(service_code: str, base_code: str) -> list[str]:
+    """Return the fields dialled after our code: `*384*123*500*0803...#` gives ['500', '0803...']."""
+    dialled, base = service_code.strip().rstrip("#"), base_code.strip().rstrip("#")
+    if not dialled.startswith(base + "*"):
+        return []
+    return [field for field in dialled[len(base) + 1 :].split("*") if field]
+
+
 class Engine:
-    def __init__(self, store: SessionStore, settings: EngineSettings, menu: dict[str, Screen] | None = None):
+    def __init__(
+        self,
+        store: SessionStore,
+        settings: EngineSettings,
+        resume: ResumeStore,
+        menu: dict[str, Screen] | None = None,
+    ):
         self.store = store
         self.settings = settings
+        self.resume = resume
         self.menu = menu or menus.MENU
 
     def handle(self, hop: Hop, wallet) -> Reply:
@@ -115,78 +144,107 @@ class Engine:
 
     def _handle(self, hop: Hop, wallet) -> Reply:
         state = self.store.load(hop.gateway, hop.session_id)
-        if state is not None and state.hops > 0 and hop.text == state.seen_text:
-            log.info("ussd %s: repeated hop, answered from the stored screen", hop.session_id)
+        if state is not None and hop.is_new:
+            # The gateway reuses a session id for a new dial: start afresh.
+            state = None
+        if state is not None and hop.text is not None and state.hops > 0 and hop.text == state.seen_text:
+            log.info("ussd %s: repeated hop, returned the stored screen", hop.session_id)
             return Reply(state.last_text, state.last_end)
         if state is None:
             reply, state = self._start(hop, wallet)
         else:
             reply = self._continue(hop, state, wallet)
-        state.seen_text = hop.text
+        state.seen_text = hop.text or ""
         state.last_text, state.last_end = reply.text, reply.end
         state.hops += 1
         try:
             self.store.save(hop.gateway, hop.session_id, state)
         except Exception:
-            # The hop may already have placed a purchase: answer it rather than apologise.
+            # The hop may already have placed a purchase: return its screen, not an apology.
             log.exception("ussd %s: session state not saved", hop.session_id)
         return reply
 
     def _start(self, hop: Hop, wallet) -> tuple[Reply, SessionState]:
         profile = wallet.find_customer(hop.phone_number)
-        root = menus.ROOT_REGISTERED if profile and profile.has_pin else menus.ROOT_NEW_CALLER
-        state = SessionState(phone_number=hop.phone_number, screen=root)
+        registered = profile is not None and profile.has_pin
+        state = SessionState(phone_number=hop.phone_number, screen=menus.ROOT_NEW_CALLER)
         state.data["language"] = profile.language if profile else "en"
-        context = HopContext(hop, state, wallet, self.settings)
-        log.info("ussd %s: new session for %s on %s", hop.session_id, mask(hop.phone_number), root)
+        context = HopContext(hop, state, wallet, self.settings, self.resume)
+        if not registered:
+            log.info("ussd %s: new session for new caller %s", hop.session_id, mask(hop.phone_number))
+            return self._render(context), state
+
+        state.screen = menus.ROOT_REGISTERED
+        fields = hop.text.split("*") if hop.text else dialled_fields(hop.service_code, self.settings.service_code)
+        log.info("ussd %s: new session for %s with %s dialled field(s)", hop.session_id, mask(hop.phone_number), len(fields))
+        if fields:
+            return self._speed_dial(context, fields), state
+        unfinished = self.resume.load(hop.phone_number)
+        if unfinished:
+            state.data.update({name: value for name, value in unfinished.items() if value is not None})
+            state.screen = menus.RESUME
+        return self._render(context), state
+
+    def _speed_dial(self, context: HopContext, fields: list[str]) -> Reply:
+        """Act on a dial string: an airtime shortcut, or a path through the menu walked field by field."""
+        step = menus.start_speed_dial(context, fields)
+        if step is not None:
+            return self._step(context, step)
         reply = self._render(context)
-        if hop.text:
-            # A speed-dial string (*384*123*1*500#): walk it one field at a time.
-            for value in hop.text.split("*"):
-                if self.menu[state.screen].interactive_only:
-                    break
-                reply = self._apply(context, value)
-                if reply.end or state.invalid_inputs:
-                    break
-        return reply, state
+        for value in fields:
+            if self.menu[context.state.screen].interactive_only:
+                break
+            reply = self._apply(context, value)
+            if reply.end or context.state.invalid_inputs:
+                break
+        return reply
 
     def _continue(self, hop: Hop, state: SessionState, wallet) -> Reply:
-        context = HopContext(hop, state, wallet, self.settings)
-        value = extract_new_input(state.seen_text, hop.text)
-        if value is None:
-            log.info("ussd %s: text does not extend the previous one; showing the screen again", hop.session_id)
-            return self._render(context)
+        context = HopContext(hop, state, wallet, self.settings, self.resume)
+        if hop.text is None:
+            value = hop.input or ""
+        else:
+            value = extract_new_input(state.seen_text, hop.text)
+            if value is None:
+                log.info("ussd %s: text does not extend the previous one; showing the screen again", hop.session_id)
+                return self._render(context)
         return self._apply(context, value)
 
     def _apply(self, context: HopContext, value: str) -> Reply:
         state = context.state
         screen = self.menu[state.screen]
-        # Onboarding has no way back or home: the caller has no account until the PIN is set.
+        # Onboarding has no way back or home, only out: the caller has no account until the
+        # PIN is set, and `0` can be no PIN or language.
         navigable = state.screen not in menus.ONBOARDING
+        if value == BACK and not navigable:
+            return Reply(context.t("common.goodbye"), end=True)
         if value == HOME and navigable:
-            return self._goto(context, Goto(menus.MAIN, reset=True))
-        if value == BACK and navigable and screen.allows_back:
+            return self._step(context, Goto(menus.MAIN, reset=True))
+        if value == BACK and navigable:
+            step = screen.handle_back(context)
+            if step is not None:
+                return self._step(context, step)
             if not state.stack:
                 return Reply(context.t("common.goodbye"), end=True)
             state.screen = state.stack.pop()
             state.invalid_inputs = 0
             return self._render(context)
+        return self._step(context, screen.handle(context, value))
 
-        step = screen.handle(context, value)
+    def _step(self, context: HopContext, step) -> Reply:
+        state = context.state
         if isinstance(step, End):
             return self._reply(context, step.text, end=True)
+        if isinstance(step, Stay):
+            state.invalid_inputs = 0
+            return self._render(context)
         if isinstance(step, Retry):
             state.invalid_inputs += 1
             log.info("ussd %s: invalid input on %s (%s in a row)", context.session_id, state.screen, state.invalid_inputs)
             if state.invalid_inputs >= self.settings.max_invalid_inputs:
-                return self._reply(
-                    context, context.t("common.too_many_invalid", service_code=self.settings.service_code), end=True
-                )
+                text = context.t("common.too_many_invalid", service_code=self.settings.service_code)
+                return self._reply(context, text, end=True)
             return self._render(context, notice=step.hint)
-        return self._goto(context, step)
-
-    def _goto(self, context: HopContext, step: Goto) -> Reply:
-        state = context.state
         if step.reset:
             state.stack = []
         else:
@@ -202,6 +260,12 @@ class Engine:
     def _reply(self, context: HopContext, text: str, end: bool) -> Reply:
         limit = self.settings.screen_limit
         if len(text) > limit:
-            log.error("ussd %s: screen %s is %s characters, cut to %s", context.session_id, context.state.screen, len(text), limit)
+            log.error(
+                "ussd %s: screen %s is %s characters, cut to %s",
+                context.session_id,
+                context.state.screen,
+                len(text),
+                limit,
+            )
             text = text[:limit]
         return Reply(text, end)

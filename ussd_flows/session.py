@@ -72,3 +72,29 @@ class SessionStore:
             except LockError:
                 # It expired after LOCK_TIMEOUT_SECONDS; another hop may hold it now.
                 pass
+
+
+class ResumeStore:
+    """Orders confirmed but not paid for, by phone number, kept for `ttl_seconds`.
+
+    A session that times out between the confirmation and the PIN leaves its order here, and
+    the caller's next dial offers to finish it.
+    """
+
+    def __init__(self, redis, ttl_seconds: int):
+        self._redis = redis
+        self._ttl_seconds = ttl_seconds
+
+    @staticmethod
+    def _key(phone_number: str) -> str:
+        return f"ussd:resume:{phone_number}"
+
+    def save(self, phone_number: str, order: dict) -> None:
+        self._redis.set(self._key(phone_number), json.dumps(order), ex=self._ttl_seconds)
+
+    def load(self, phone_number: str) -> dict | None:
+        raw = self._redis.get(self._key(phone_number))
+        return json.loads(raw) if raw is not None else None
+
+    def clear(self, phone_number: str) -> None:
+        self._redis.delete(self._key(phone_number))

@@ -57,12 +57,12 @@ def register_customer(
     :raises InvalidPin: the PIN is not four digits.
     :raises CustomerExists: the number has a PIN already.
     """
-    validate_new_pin(pin)
+    validate_new_pin(pin, phone_number)
     customer = get_or_create_customer(session, phone_number, currency, language)
     if customer.pin_hash is not None:
         raise CustomerExists(phone_number)
     customer.language = language
-    _set_pin(customer, pin, policy)
+    set_pin(customer, pin, policy)
     session.flush()
     return customer
 
@@ -102,10 +102,23 @@ def credit_wallet(
     )
 
 
-def validate_new_pin(pin: str) -> None:
-    """Raise InvalidPin unless the PIN is exactly four ASCII digits."""
+_SEQUENCES = "0123456789012"
+
+
+def validate_new_pin(pin: str, phone_number: str) -> None:
+    """Raise InvalidPin unless the PIN is four digits that are not easy to guess.
+
+    Rejected with their `reason`: `format` (not four digits), `repeated` (one digit four times,
+    0000), `sequence` (1234, 9876, 8901) and `phone_number` (the number's last four digits).
+    """
     if len(pin) != 4 or not pin.isascii() or not pin.isdigit():
-        raise InvalidPin("a PIN is four digits")
+        raise InvalidPin("format")
+    if len(set(pin)) == 1:
+        raise InvalidPin("repeated")
+    if pin in _SEQUENCES or pin[::-1] in _SEQUENCES:
+        raise InvalidPin("sequence")
+    if phone_number.endswith(pin):
+        raise InvalidPin("phone_number")
 
 
 def check_pin(session: Session, customer: Customer, pin: str, policy: PinPolicy, now: datetime | None = None) -> bool:
@@ -132,7 +145,10 @@ def check_pin(session: Session, customer: Customer, pin: str, policy: PinPolicy,
     return False
 
 
-def _set_pin(customer: Customer, pin: str, policy: PinPolicy) -> None:
+def set_pin(customer: Customer, pin: str, policy: PinPolicy) -> None:
+    """Store a new PIN hash with a new salt; the caller validates the PIN first."""
+    customer.failed_pin_attempts = 0
+    customer.pin_locked_until = None
     customer.pin_salt = secrets.token_bytes(16)
     customer.pin_hash = _hash_pin(pin, customer.pin_salt, policy)
 

@@ -61,7 +61,11 @@ class CustomerExists(WalletError):
 
 
 class InvalidPin(WalletError):
-    """A new PIN is not four digits."""
+    """A new PIN is not four digits or is easy to guess; `reason` names the rule it breaks."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"PIN rejected: {reason}")
+        self.reason = reason
 
 
 class PinLocked(WalletError):

@@ -211,6 +211,8 @@ class Purchase(Base):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customer.id"), index=True)
     channel: Mapped[str] = mapped_column(sa.String(16))
     product_kind: Mapped[ProductKind]
+    # The data plan's code for data purchases, None for airtime.
+    product_code: Mapped[str | None] = mapped_column(sa.String(32))
     network: Mapped[str] = mapped_column(sa.String(16))
     recipient: Mapped[str] = mapped_column(sa.String(16))
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)

@@ -39,22 +39,23 @@ def place_purchase(
     currency: str,
     channel: str,
     provider: str,
-    limits: AmountLimits,
+    limits: AmountLimits | None,
     tier_limits: TierLimits,
     limit_day: date,
     request_key: str | None = None,
     product_kind: ProductKind = ProductKind.AIRTIME,
+    product_code: str | None = None,
 ) -> Purchase:
     """Create a purchase with a pending transfer holding its amount, and queue its fulfilment.
 
     The caller must have checked the PIN. Nothing is sent to a provider here: the outbox
     entry is enqueued after the caller commits.
 
-    :raises InvalidAmount: the amount is outside `limits`.
+    :raises InvalidAmount: the amount is outside `limits` (None for a priced product).
     :raises ExceedsCredits: the wallet's available balance is below the amount.
     :raises LimitExceeded: the purchase would pass the tier's debits for `limit_day`.
     """
-    if not limits.min_minor <= amount_minor <= limits.max_minor:
+    if limits is not None and not limits.min_minor <= amount_minor <= limits.max_minor:
         raise InvalidAmount(f"amount {amount_minor} is outside {limits.min_minor}..{limits.max_minor}")
     wallet = customers.get_wallet(session, customer, currency)
     clearing = ledger.get_or_create_account(session, AccountKind.PROVIDER_CLEARING, provider, currency)
@@ -78,6 +79,7 @@ def place_purchase(
         customer_id=customer.id,
         channel=channel,
         product_kind=product_kind,
+        product_code=product_code,
         network=network,
         recipient=recipient,
         amount_minor=amount_minor,

@@ -2,7 +2,7 @@
 
 The outcome depends only on the last two digits of the recipient's number:
 
-| last digits | `send_airtime` | `requery` |
+| last digits | `send_airtime`, `send_data` | `requery` |
 | --- | --- | --- |
 | `99` | failed (refused) | failed |
 | `98` | unknown (timed out) | succeeded |
@@ -27,10 +27,16 @@ class SandboxProvider(Provider):
         self.latency_ms = latency_ms
 
     def send_airtime(self, reference, phone_number, amount_minor, currency, network):
+        request = {"reference": reference, "phone_number": phone_number, "amount_minor": amount_minor}
+        return self._answer(reference, phone_number, request)
+
+    def send_data(self, reference, phone_number, plan_code, amount_minor, currency, network):
+        request = {"reference": reference, "phone_number": phone_number, "plan_code": plan_code}
+        return self._answer(reference, phone_number, request)
+
+    def _answer(self, reference, phone_number, request) -> ProviderResult:
         self._wait()
-        exchange = {
-            "request": {"reference": reference, "phone_number": phone_number, "amount_minor": amount_minor},
-        }
+        exchange = {"request": request}
         if phone_number.endswith(REFUSED_SUFFIX):
             return ProviderResult(Outcome.FAILED, None, "refused by the sandbox", exchange)
         if phone_number.endswith((TIMEOUT_THEN_SUCCESS_SUFFIX, STAYS_UNKNOWN_SUFFIX)):
