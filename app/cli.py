@@ -37,24 +37,28 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
 
 
-# Up to a billion in major units, with at most two decimals; no signs, exponents or separators.
-_MAJOR_AMOUNT = re.compile(r"\d{1,9}(\.\d{1,2})?")
+# Major units in ASCII digits with at most two decimals; no signs, exponents or separators.
+_MAJOR_AMOUNT = re.compile(r"([0-9]+)(\.[0-9]{1,2})?")
+MAX_MAJOR_DIGITS = 9
 
 
 def parse_major_amount(text: str) -> int:
     """Convert '1500' or '1500.50' (major units) to minor units exactly, without floats.
 
-    :raises click.BadParameter: not a positive amount written with digits and at most two decimals.
+    :raises click.BadParameter: not a positive amount of at most nine digits and two decimals.
     """
-    if not _MAJOR_AMOUNT.fullmatch(text):
+    match = _MAJOR_AMOUNT.fullmatch(text)
+    if match is None:
         raise click.BadParameter(f"{text!r} is not an amount; write it like 1500 or 1500.50")
+    if len(match.group(1).lstrip("0")) > MAX_MAJOR_DIGITS:
+        raise click.BadParameter(f"{text!r} is too large: at most {MAX_MAJOR_DIGITS} digits before the point")
     minor = int(Decimal(text) * MINOR_PER_MAJOR)
     if minor <= 0:
         raise click.BadParameter(f"{text!r} must be more than zero")
     return minor
 
 
-@wallet_cli.command("credit")
+@wallet_cli.command("credit", context_settings={"ignore_unknown_options": True})
 @click.argument("phone")
 @click.argument("amount")
 @click.option("--reason", required=True, help="Why the wallet is credited; kept on the transfer.")
@@ -65,6 +69,8 @@ def parse_major_amount(text: str) -> int:
 )
 def wallet_credit(phone: str, amount: str, reason: str, idempotency_key: str | None) -> None:
     """Credit PHONE's wallet with AMOUNT in major units (naira), from manual adjustments."""
+    if not reason.strip():
+        raise click.BadParameter("give the reason for the credit", param_hint="--reason")
     config = current_app.config
     phone_number = to_e164(phone, config["DEFAULT_REGION"])
     if phone_number is None:

@@ -37,6 +37,9 @@ class Config:
     # How long a confirmed but unpaid order waits for the caller's next dial.
     USSD_RESUME_TTL_SECONDS = _int("USSD_RESUME_TTL_SECONDS", 600)
 
+    # MTN's USSD gateway sends this in x-api-key; unset, POST /ussd/mtn takes any caller.
+    MTN_USSD_API_KEY = os.environ.get("MTN_USSD_API_KEY")
+
     DEFAULT_REGION = os.environ.get("DEFAULT_REGION", "NG")
     CURRENCY = os.environ.get("CURRENCY", "NGN")
     AIRTIME_MIN_MINOR = _int("AIRTIME_MIN_MINOR", 50_00)

@@ -69,8 +69,12 @@ def dispatch(entries: list[tuple[int, str, int]]) -> None:
             continue
         enqueued.append(entry_id)
     if enqueued:
-        with db.session.begin():
-            outbox.mark_enqueued(db.session, enqueued)
+        try:
+            with db.session.begin():
+                outbox.mark_enqueued(db.session, enqueued)
+        except Exception:
+            # The jobs are queued and idempotent: if the sweeper queues them again, no harm.
+            log.exception("outbox entries %s: queued, but not marked so", enqueued)
 
 
 def sweep_outbox(min_age_seconds: int) -> int:

@@ -1,16 +1,21 @@
 """USSD webhooks: every hop gets `CON ` or `END ` with HTTP 200, bad requests get a 400."""
 
+import hmac
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.models import UssdSessionEnd
 from app.queue import get_redis
 from app.services import engine_settings, wallet_service
 from ussd_flows.engine import Engine, Reply
-from ussd_flows.gateways import InvalidHopRequest, africastalking
+from providers.numbers import to_e164
+from ussd_flows.gateways import InvalidHopRequest, africastalking, mtn
 from ussd_flows.messages import translate
 from ussd_flows.session import ResumeStore, SessionBusy, SessionStore
+from wallet.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,27 +37,102 @@ def africastalking_hop():
     except InvalidHopRequest as error:
         log.info("ussd %s: request rejected: %s", request.form.get("sessionId", "-")[:64], error)
         return Response(f"Bad request: {error}\n", status=400, mimetype="text/plain")
+    return Response(africastalking.render(_answer(hop)), mimetype="text/plain")
+
+
+def _answer(hop) -> Reply:
+    """Run a hop through the engine; any failure becomes a final screen, never a 5xx."""
     try:
-        reply = _engine().handle(hop, wallet_service())
+        return _engine().handle(hop, wallet_service())
     except SessionBusy:
         log.warning("ussd %s: hop still locked by an earlier one", hop.session_id)
-        reply = Reply(translate("common.busy"), end=True)
+        return Reply(translate("common.busy"), end=True)
     except Exception:
         log.exception("ussd %s: hop failed", hop.session_id)
         db.session.rollback()
-        reply = Reply(translate("common.apology"), end=True)
-    return Response(africastalking.render(reply), mimetype="text/plain")
+        return Reply(translate("common.apology"), end=True)
 
 
 @bp.post("/africastalking/events")
 def africastalking_session_event():
     """Record how a session ended. The `input` field carries PINs, so it is never read."""
     form = request.form
-    log.info(
-        "ussd %s: session ended %s after %s hop(s) in %s ms",
-        form.get("sessionId", "-")[:64],
-        form.get("status", "-")[:32],
-        form.get("hopsCount", "-")[:8],
-        form.get("durationInMillis", "-")[:12],
+    session_id = form.get("sessionId", "").strip()
+    status = form.get("status", "").strip()
+    if not session_id or not status:
+        log.info("ussd %s: session event rejected: sessionId or status missing", session_id[:64] or "-")
+        return Response("Bad request: missing field(s): sessionId, status\n", status=400, mimetype="text/plain")
+    record_session_end(
+        gateway=africastalking.GATEWAY,
+        session_id=session_id[:128],
+        phone_number=to_e164(form.get("phoneNumber", ""), current_app.config["DEFAULT_REGION"]),
+        network_code=form.get("networkCode", "")[:16] or None,
+        status=status[:32],
+        hops_count=_integer(form.get("hopsCount")),
+        duration_ms=_integer(form.get("durationInMillis")),
+        cost=form.get("cost", "")[:32] or None,
+        error_message=form.get("errorMessage", "")[:255] or None,
     )
     return Response("OK", mimetype="text/plain")
+
+
+@bp.post("/mtn")
+def mtn_hop():
+    """Answer one hop from MTN's USSD gateway (MADAPI), or record the end of a session."""
+    expected_key = current_app.config["MTN_USSD_API_KEY"]
+    if expected_key and not hmac.compare_digest(request.headers.get("x-api-key", ""), expected_key):
+        log.warning("ussd mtn: request with a missing or wrong x-api-key rejected")
+        return jsonify(mtn.render_error("invalid x-api-key", "4010")), 401
+    body = request.get_json(silent=True)
+    try:
+        kind = mtn.message_type(body if isinstance(body, dict) else {})
+        if kind in mtn.SESSION_ENDINGS or kind == mtn.NOTIFICATION:
+            return _record_mtn_ending(body, kind)
+        hop = mtn.parse(body, current_app.config["DEFAULT_REGION"])
+    except InvalidHopRequest as error:
+        session_id = str(body.get("sessionId", "-"))[:64] if isinstance(body, dict) else "-"
+        log.info("ussd %s: request rejected: %s", session_id, error)
+        return jsonify(mtn.render_error(f"Bad request: {error}", "4000")), 400
+    return jsonify(mtn.render(_answer(hop), body))
+
+
+def _record_mtn_ending(body: dict, kind: str):
+    session_id = str(body.get("sessionId", "")).strip()[:128]
+    if kind in mtn.SESSION_ENDINGS and session_id:
+        msisdn = str(body.get("msisdn", ""))
+        record_session_end(
+            gateway=mtn.GATEWAY,
+            session_id=session_id,
+            phone_number=to_e164(f"+{msisdn.lstrip('+')}", current_app.config["DEFAULT_REGION"]),
+            network_code="mtn",
+            status=mtn.SESSION_ENDINGS[kind],
+            hops_count=None,
+            duration_ms=None,
+            cost=None,
+            # On Cancel the ussdString carries the reason; on End it could be the last input.
+            error_message=str(body.get("ussdString", ""))[:255] if kind == mtn.CANCEL else None,
+        )
+    return jsonify(mtn.render_error("Success", mtn.SUCCESS_CODE))
+
+
+def record_session_end(**fields) -> None:
+    """Store one end-of-session notification; a repeated one for the same session is ignored."""
+    table = UssdSessionEnd.__table__
+    dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).values(ended_at=utcnow(), **fields).on_conflict_do_nothing(
+        index_elements=[table.c.gateway, table.c.session_id]
+    )
+    with db.session.begin():
+        db.session.execute(statement)
+    log.info(
+        "ussd %s: session ended %s after %s hop(s) in %s ms",
+        fields["session_id"][:64],
+        fields["status"],
+        fields["hops_count"],
+        fields["duration_ms"],
+    )
+
+
+def _integer(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 16 else None

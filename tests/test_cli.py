@@ -15,7 +15,8 @@ from wallet.models import Account, Transfer
     ("text", "minor"),
     [("1500", 150000), ("19.50", 1950), ("0.10", 10), ("1500.5", 150050), ("1,500", None), ("0", None),
      ("0.00", None), ("-5", None), ("1.234", None), ("abc", None), ("NaN", None), ("Infinity", None),
-     ("1e3", None), ("1e17", None), ("1000000000", None), (" 5", None), ("5.", None)],
+     ("1e3", None), ("1e17", None), ("1000000000", None), (" 5", None), ("5.", None), ("٥", None),
+     ("１０", None), ("999999999.99", 99999999999)],
 )
 def test_major_amount_parsing_is_exact(text, minor):
     if minor is None:
@@ -72,6 +73,9 @@ def test_credit_beyond_tier_balance_is_refused(app, runner):
         (["wallet", "credit", "12345", "100", "--reason", "x"], "is not a valid mobile number"),
         (["wallet", "credit", CALLER, "ten", "--reason", "x"], "is not an amount"),
         (["wallet", "credit", CALLER, "100"], "Missing option '--reason'"),
+        (["wallet", "credit", CALLER, "100", "--reason", "  "], "give the reason for the credit"),
+        (["wallet", "credit", CALLER, "-5", "--reason", "x"], "'-5' is not an amount"),
+        (["wallet", "credit", CALLER, "99999999999999999999", "--reason", "x"], "is too large"),
     ],
 )
 def test_credit_bad_input_exits_2_without_money(app, runner, args, message):

@@ -150,10 +150,14 @@ class Engine:
         if state is not None and hop.text is not None and state.hops > 0 and hop.text == state.seen_text:
             log.info("ussd %s: repeated hop, returned the stored screen", hop.session_id)
             return Reply(state.last_text, state.last_end)
+        if state is not None and state.ended:
+            log.info("ussd %s: hop after the session ended, returned its last screen", hop.session_id)
+            return Reply(state.last_text, True)
         if state is None:
             reply, state = self._start(hop, wallet)
         else:
             reply = self._continue(hop, state, wallet)
+        state.ended = reply.end
         state.seen_text = hop.text or ""
         state.last_text, state.last_end = reply.text, reply.end
         state.hops += 1

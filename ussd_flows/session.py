@@ -26,6 +26,7 @@ class SessionState:
     seen_text: str = ""
     last_text: str = ""
     last_end: bool = False
+    ended: bool = False
     invalid_inputs: int = 0
     hops: int = 0
 

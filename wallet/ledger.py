@@ -492,6 +492,16 @@ def find_transfer(session: Session, idempotency_key: str) -> Transfer | None:
     ).scalar_one_or_none()
 
 
+def get_daily_debits(session: Session, account_id: int, day: date) -> int:
+    """Return what counts against the account's daily debit limit on `day`."""
+    amount = session.execute(
+        sa.select(AccountDailyDebit.amount_minor).where(
+            AccountDailyDebit.account_id == account_id, AccountDailyDebit.day == day
+        )
+    ).scalar_one_or_none()
+    return amount or 0
+
+
 def get_balance(session: Session, account_id: int) -> Balance:
     """Read an account's four balance columns."""
     row = session.execute(

@@ -70,6 +70,7 @@ class PurchaseAttempt:
     attempts_left: int | None = None
     locked_until: datetime | None = None
     limit_minor: int | None = None
+    remaining_minor: int | None = None
 
 
 def run_in_transaction(
@@ -304,6 +305,7 @@ class WalletService:
         refused = self._check_pin(session, customer, pin)
         if refused is not None:
             return refused
+        limit_day = business_day(utcnow(), self._settings.business_timezone)
         try:
             purchase = purchases.place_purchase(
                 session,
@@ -316,7 +318,7 @@ class WalletService:
                 provider=self._settings.route(order.network, order.kind.value),
                 limits=order.limits,
                 tier_limits=limits_for(self._settings.tier_limits, customer.tier),
-                limit_day=business_day(utcnow(), self._settings.business_timezone),
+                limit_day=limit_day,
                 request_key=request_key,
                 product_kind=order.kind,
                 product_code=order.product_code,
@@ -325,8 +327,10 @@ class WalletService:
             log.info("customer %s: %s amount %s outside limits", customer.id, order.kind, order.amount_minor)
             return PurchaseAttempt(AttemptStatus.INVALID_AMOUNT)
         except LimitExceeded as error:
-            log.info("customer %s: %s of %s reached", customer.id, error.limit, error.limit_minor)
-            return PurchaseAttempt(AttemptStatus.LIMIT_EXCEEDED, limit_minor=error.limit_minor)
+            wallet = customers.get_wallet(session, customer, self._settings.currency)
+            remaining = max(error.limit_minor - ledger.get_daily_debits(session, wallet.id, limit_day), 0)
+            log.info("customer %s: %s of %s reached, %s left", customer.id, error.limit, error.limit_minor, remaining)
+            return PurchaseAttempt(AttemptStatus.LIMIT_EXCEEDED, limit_minor=error.limit_minor, remaining_minor=remaining)
         except ExceedsCredits:
             wallet = customers.get_wallet(session, customer, self._settings.currency)
             available = ledger.get_balance(session, wallet.id).available_minor

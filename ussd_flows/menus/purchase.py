@@ -199,7 +199,13 @@ def _answer_attempt(context, attempt) -> Step:
         available = format_amount(attempt.available_minor, currency)
         return End(context.t("purchase.insufficient", available=available, amount=_amount(context)))
     if attempt.status == AttemptStatus.LIMIT_EXCEEDED:
-        return End(context.t("purchase.daily_limit", limit=format_amount(attempt.limit_minor, currency)))
+        return End(
+            context.t(
+                "purchase.daily_limit",
+                limit=format_amount(attempt.limit_minor, currency),
+                remaining=format_amount(attempt.remaining_minor, currency),
+            )
+        )
     return End(context.t("purchase.unavailable"))
 
 
