@@ -3,7 +3,7 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from app.extensions import db
 from app.queue import get_redis
@@ -11,6 +11,12 @@ from app.queue import get_redis
 log = logging.getLogger(__name__)
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/ping")
+def ping():
+    """Return 200 without touching the database or Redis: the process is up."""
+    return Response("pong\n", mimetype="text/plain")
 
 
 @bp.get("/healthz")

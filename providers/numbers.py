@@ -1,5 +1,7 @@
 """Phone number parsing and the network a number was first allocated to."""
 
+import functools
+
 import phonenumbers
 from phonenumbers import carrier
 
@@ -19,8 +21,13 @@ NETWORK_NAMES = {"mtn": "MTN", "airtel": "Airtel", "glo": "Glo", "9mobile": "9mo
 _ALLOWED_CHARACTERS = set("0123456789+ -()")
 
 
+@functools.lru_cache(maxsize=4096)
 def to_e164(raw: str, region: str) -> str | None:
-    """Return the number in E.164 form, or None when it is not a valid mobile number."""
+    """Return the number in E.164 form, or None when it is not a valid mobile number.
+
+    Cached, because every USSD hop parses its caller's number and phonenumbers takes a
+    noticeable share of a hop's time.
+    """
     # phonenumbers skips stray letters ("+2348030000001x"); a number we act on must not have any.
     if not raw or not set(raw) <= _ALLOWED_CHARACTERS:
         return None

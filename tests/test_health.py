@@ -12,6 +12,13 @@ def test_healthy_service_answers_200(client):
     assert response.get_json() == {"database": "ok", "redis": "ok"}
 
 
+def test_ping_answers_without_services(client):
+    response = client.get("/ping")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "pong\n"
+
+
 def test_redis_down_answers_503(app, client, monkeypatch):
     class DownRedis:
         def ping(self):

@@ -65,12 +65,21 @@ class EngineSettings:
 class HopContext:
     """The hop, session state, wallet service and settings a screen works with."""
 
-    def __init__(self, hop: Hop, state: SessionState, wallet, settings: EngineSettings, resume: ResumeStore):
+    def __init__(
+        self,
+        hop: Hop,
+        state: SessionState,
+        wallet,
+        settings: EngineSettings,
+        resume: ResumeStore,
+        sessions: SessionStore | None = None,
+    ):
         self.hop = hop
         self.state = state
         self.wallet = wallet
         self.settings = settings
         self.resume = resume
+        self.sessions = sessions
 
     @property
     def session_id(self) -> str:
@@ -139,41 +148,58 @@ class Engine:
 
         :raises SessionBusy: an earlier hop of the session is still running.
         """
-        with self.store.lock(hop.gateway, hop.session_id):
-            return self._handle(hop, wallet)
+        checkout = self.store.check_out(hop.gateway, hop.session_id, hop.phone_number)
+        saved = None
+        try:
+            reply, saved = self._handle(hop, wallet, checkout)
+        finally:
+            try:
+                self.store.check_in(hop.gateway, hop.session_id, checkout.token, saved)
+            except Exception:
+                # The hop may already have placed a purchase: return its screen, not an apology.
+                log.exception("ussd %s: session state not saved", hop.session_id)
+        return reply
 
-    def _handle(self, hop: Hop, wallet) -> Reply:
-        state = self.store.load(hop.gateway, hop.session_id)
+    def _handle(self, hop: Hop, wallet, checkout) -> tuple[Reply, SessionState | None]:
+        """Return the reply and the state to save (None leaves the stored state as it is)."""
+        state = checkout.state
         if state is not None and hop.is_new:
             # The gateway reuses a session id for a new dial: start afresh.
             state = None
         if state is not None and hop.text is not None and state.hops > 0 and hop.text == state.seen_text:
             log.info("ussd %s: repeated hop, returned the stored screen", hop.session_id)
-            return Reply(state.last_text, state.last_end)
+            return Reply(state.last_text, state.last_end), None
         if state is not None and state.ended:
             log.info("ussd %s: hop after the session ended, returned its last screen", hop.session_id)
-            return Reply(state.last_text, True)
+            return Reply(state.last_text, True), None
         if state is None:
-            reply, state = self._start(hop, wallet)
+            reply, state = self._start(hop, wallet, checkout)
         else:
             reply = self._continue(hop, state, wallet)
         state.ended = reply.end
         state.seen_text = hop.text or ""
         state.last_text, state.last_end = reply.text, reply.end
         state.hops += 1
-        try:
-            self.store.save(hop.gateway, hop.session_id, state)
-        except Exception:
-            # The hop may already have placed a purchase: return its screen, not an apology.
-            log.exception("ussd %s: session state not saved", hop.session_id)
-        return reply
+        return reply, state
 
-    def _start(self, hop: Hop, wallet) -> tuple[Reply, SessionState]:
-        profile = wallet.find_customer(hop.phone_number)
-        registered = profile is not None and profile.has_pin
+    def _profile(self, hop: Hop, wallet, checkout) -> dict | None:
+        """Return the caller's profile, from the cache when a recent session stored it."""
+        if checkout.profile is not None:
+            return checkout.profile
+        found = wallet.find_customer(hop.phone_number)
+        if found is None:
+            return None
+        profile = {"language": found.language, "has_pin": found.has_pin}
+        if found.has_pin:
+            self.store.cache_profile(hop.phone_number, profile)
+        return profile
+
+    def _start(self, hop: Hop, wallet, checkout) -> tuple[Reply, SessionState]:
+        profile = self._profile(hop, wallet, checkout)
+        registered = profile is not None and profile["has_pin"]
         state = SessionState(phone_number=hop.phone_number, screen=menus.ROOT_NEW_CALLER)
-        state.data["language"] = profile.language if profile else "en"
-        context = HopContext(hop, state, wallet, self.settings, self.resume)
+        state.data["language"] = profile["language"] if profile else "en"
+        context = HopContext(hop, state, wallet, self.settings, self.resume, self.store)
         if not registered:
             log.info("ussd %s: new session for new caller %s", hop.session_id, mask(hop.phone_number))
             return self._render(context), state
@@ -183,7 +209,7 @@ class Engine:
         log.info("ussd %s: new session for %s with %s dialled field(s)", hop.session_id, mask(hop.phone_number), len(fields))
         if fields:
             return self._speed_dial(context, fields), state
-        unfinished = self.resume.load(hop.phone_number)
+        unfinished = checkout.resume
         if unfinished:
             state.data.update({name: value for name, value in unfinished.items() if value is not None})
             state.screen = menus.RESUME
@@ -204,7 +230,7 @@ class Engine:
         return reply
 
     def _continue(self, hop: Hop, state: SessionState, wallet) -> Reply:
-        context = HopContext(hop, state, wallet, self.settings, self.resume)
+        context = HopContext(hop, state, wallet, self.settings, self.resume, self.store)
         if hop.text is None:
             value = hop.input or ""
         else:

@@ -78,6 +78,7 @@ def accept_confirm_pin(context, value: str) -> Step:
 
 def accept_language(context, language: str) -> Step:
     context.wallet.set_language(context.phone_number, language)
+    context.sessions.forget_profile(context.phone_number)
     context.data["language"] = language
     return Goto("main", notice=context.t("settings.language_changed"), reset=True)
 
