@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
-from app.queue import dispatch, get_queue, get_redis
+from app.queue import WORKER_SWEEP_INTERVAL_SECONDS, dispatch, get_queue, get_redis, start_sweeper, sweep
 from app.services import service_settings
 from providers.numbers import mask, to_e164
 from providers.routing import parse_routes
@@ -177,4 +177,8 @@ def worker(burst: bool) -> None:
         )
     jobs.set_job_app(app)
     rq_worker = Worker([get_queue(app)], connection=get_redis(app))
+    if burst:
+        sweep(app)
+    else:
+        start_sweeper(app, WORKER_SWEEP_INTERVAL_SECONDS)
     rq_worker.work(burst=burst, with_scheduler=not burst)

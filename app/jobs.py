@@ -18,7 +18,7 @@ from sms import messages, outbound
 from sms.models import MessageStatus
 from sms.senders import build_sender
 from wallet import catalogue, customers, fulfilment, ledger
-from wallet.models import Customer, ProductKind, Purchase, PurchaseStatus
+from wallet.models import Customer, ProductKind, Purchase, PurchaseStatus, utcnow
 from wallet.money import format_amount
 from wallet.service import run_in_transaction
 
@@ -115,6 +115,40 @@ def _record(session, purchase_id, result):
     if status is not None and status.is_final:
         _queue_receipt(session, purchase, status)
     return status
+
+
+def requery_purchase(purchase_id: int) -> str:
+    """Ask the provider what became of a purchase whose outcome is unknown, and act on it."""
+    app = _app()
+    with app.app_context():
+        return _requery_purchase(app, purchase_id)
+
+
+def _requery_purchase(app: Flask, purchase_id: int) -> str:
+    session = db.session
+
+    def claim(s):
+        purchase = fulfilment.claim_for_requery(s, purchase_id, utcnow())
+        return None if purchase is None else _PurchaseOrder.of(purchase)
+
+    order = run_in_transaction(session, claim, dispatch)
+    if order is None:
+        log.info("purchase %s: no requery due", purchase_id)
+        return "skipped"
+    provider = get_provider(order.provider, provider_settings(app.config, order.provider))
+    result = provider.requery(order.reference, order.recipient)
+    log.info("purchase %s: requery at %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
+
+    def record(s):
+        purchase = s.get(Purchase, purchase_id)
+        status = fulfilment.record_requery(s, purchase, result, utcnow())
+        if status is not None and status.is_final:
+            _queue_receipt(s, purchase, status)
+        if status == PurchaseStatus.NEEDS_REVIEW:
+            log.warning("purchase %s: outcome still unknown after 24 h, needs review", order.reference)
+        return status
+
+    return str(run_in_transaction(session, record, dispatch))
 
 
 def _queue_receipt(session, purchase: Purchase, status: PurchaseStatus) -> None:

@@ -11,7 +11,7 @@ from rq import Queue, Retry, SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
-from wallet import outbox
+from wallet import fulfilment, outbox
 from wallet.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,11 @@ QUEUE_NAME = "default"
 JOB_FUNCTIONS = {
     "fulfil_purchase": "app.jobs.fulfil_purchase",
     "send_sms": "app.jobs.send_sms",
+    "requery_purchase": "app.jobs.requery_purchase",
 }
 EMBEDDED_SWEEP_INTERVAL_SECONDS = 5
+# `flask worker` sweeps less often: several workers may each run a sweeper.
+WORKER_SWEEP_INTERVAL_SECONDS = 15
 # Jobs that fail in a way worth retrying raise, and RQ runs them again after these delays.
 JOB_RETRIES = {"send_sms": Retry(max=3, interval=[10, 60, 300])}
 
@@ -92,14 +95,40 @@ def sweep_outbox(min_age_seconds: int) -> int:
     return len(entries)
 
 
-def _sweep_forever(app: Flask, interval_seconds: float) -> None:
+def sweep_requeries() -> int:
+    """Enqueue a requery for each purchase whose requery is due; return how many."""
+    with db.session.begin():
+        purchase_ids = fulfilment.due_for_requery(db.session, utcnow())
+    queue = get_queue()
+    for purchase_id in purchase_ids:
+        # The job claims the purchase with a guarded update, so a duplicate enqueue is harmless.
+        queue.enqueue(JOB_FUNCTIONS["requery_purchase"], purchase_id)
+    if purchase_ids:
+        log.info("requery: %s purchases due", len(purchase_ids))
+    return len(purchase_ids)
+
+
+def sweep(app: Flask) -> None:
+    """Run both sweeps once: lost outbox entries and due requeries."""
+    with app.app_context():
+        sweep_outbox(min_age_seconds=2)
+        sweep_requeries()
+
+
+def sweep_forever(app: Flask, interval_seconds: int) -> None:
+    """Sweep every `interval_seconds` until the process ends; errors are logged, not raised."""
     while True:
         time.sleep(interval_seconds)
         try:
-            with app.app_context():
-                sweep_outbox(min_age_seconds=2)
+            sweep(app)
         except Exception:
-            log.exception("outbox: sweep failed; trying again in %s s", interval_seconds)
+            log.exception("sweep failed; trying again in %s s", interval_seconds)
+
+
+def start_sweeper(app: Flask, interval_seconds: int) -> None:
+    """Start `sweep_forever` in a daemon thread of this process."""
+    thread = threading.Thread(target=sweep_forever, args=(app, interval_seconds), name="sweeper", daemon=True)
+    thread.start()
 
 
 class ThreadWorker(SimpleWorker):
@@ -135,8 +164,5 @@ def start_embedded_worker(app: Flask) -> None:
         thread = threading.Thread(target=worker.work, name="rq-embedded-worker", daemon=True)
         thread.start()
         app.extensions["nexustop.worker_thread"] = thread
-        sweeper = threading.Thread(
-            target=_sweep_forever, args=(app, EMBEDDED_SWEEP_INTERVAL_SECONDS), name="outbox-sweeper", daemon=True
-        )
-        sweeper.start()
-        log.info("embedded RQ worker and outbox sweeper started in threads")
+        start_sweeper(app, EMBEDDED_SWEEP_INTERVAL_SECONDS)
+        log.info("embedded RQ worker and sweeper started in threads")

@@ -201,7 +201,10 @@ class Purchase(Base):
     """Airtime or data bought from a wallet, held by a pending transfer until fulfilled."""
 
     __tablename__ = "purchase"
-    __table_args__ = (sa.Index("ix_purchase_status_updated_at", "status", "updated_at"),)
+    __table_args__ = (
+        sa.Index("ix_purchase_status_updated_at", "status", "updated_at"),
+        sa.Index("ix_purchase_status_next_check_at", "status", "next_check_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -221,6 +224,9 @@ class Purchase(Base):
     provider: Mapped[str] = mapped_column(sa.String(32))
     external_id: Mapped[str | None] = mapped_column(sa.String(64))
     hold_transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer.id"))
+    # Requeries of an unknown outcome so far, and when the next one is due.
+    requery_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_check_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
