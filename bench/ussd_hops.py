@@ -122,7 +122,7 @@ async def _ussd_client(session, url, deadline, latencies, client, session_number
                 body = await response.text()
             latencies.append(time.perf_counter() - started)
             if response.status != 200 or not body.startswith(("CON ", "END ")):
-                raise RuntimeError(f"unexpected answer {response.status}: {body[:80]}")
+                raise RuntimeError(f"unexpected response {response.status}: {body[:80]}")
 
 
 async def run_load(kind: str, port: int, connections: int, seconds: int) -> list[float]:

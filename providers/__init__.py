@@ -1,6 +1,6 @@
 """Airtime and data providers, phone numbers and network detection.
 
-This package knows nothing about wallets or purchases: adapters take a reference, a phone
+This package does not import the wallet: adapters take a reference, a phone
 number and an amount, and return an outcome.
 """
 

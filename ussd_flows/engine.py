@@ -30,8 +30,8 @@ class Hop:
     """One gateway request, normalised.
 
     `text` is the cumulative input for gateways that send it (None for the others), `input`
-    the latest input for gateways that send only that, and `is_new` whether the gateway says
-    the session starts here (None when it does not say).
+    the latest input for gateways that send only that, and `is_new` whether the gateway marks
+    the session as starting here (None when it does not).
     """
 
     gateway: str

@@ -103,7 +103,8 @@ def run_in_transaction(
 
 
 # notify(session, phone number, message id, language, parameters) writes an SMS to the
-# customer in the caller's transaction; the app supplies it (the wallet knows no SMS).
+# customer in the caller's transaction. The app supplies it, because the wallet package has
+# no SMS code.
 Notify = Callable[[Session, str, str, str, dict], None]
 
 
@@ -151,7 +152,7 @@ class WalletService:
     def register(self, phone_number: str, pin: str, language: str = "en") -> CustomerProfile:
         """Register a caller with a new PIN and an empty wallet.
 
-        :raises InvalidPin: the PIN is weak or not four digits (its `reason` says which).
+        :raises InvalidPin: the PIN is weak or not four digits (its `reason` names the rule).
         :raises CustomerExists: the number is registered already.
         """
 
