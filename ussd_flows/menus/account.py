@@ -1,5 +1,7 @@
 """My Wallet (balance, funding, history), Settings (PIN, language), Help, and resuming."""
 
+import hmac
+
 from ussd_flows.menus import onboarding
 from ussd_flows.menus.purchase import ORDER_FIELDS, pin_prompt
 from ussd_flows.screens import Choice, End, Goto, Info, Input, PagedList, Retry, Select, Step
@@ -69,7 +71,7 @@ def accept_confirm_pin(context, value: str) -> Step:
     expected = context.data.pop("new_pin_digest", "")
     if not context.data.pop("pin_verified", False):
         return End(context.t("common.apology"))
-    if expected != onboarding.pin_digest(context, value):
+    if not hmac.compare_digest(expected, onboarding.pin_digest(context, value)):
         context.data["pin_verified"] = True
         return Goto("settings.new_pin", notice=context.t("onboarding.pin_mismatch"))
     context.wallet.replace_pin(context.phone_number, value)
