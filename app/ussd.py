@@ -85,7 +85,7 @@ def mtn_hop():
         return jsonify(mtn.render_error("invalid x-api-key", "4010")), 401
     body = request.get_json(silent=True)
     try:
-        kind = mtn.message_type(body if isinstance(body, dict) else {})
+        kind = mtn.message_type(body)
         if kind in mtn.SESSION_ENDINGS or kind == mtn.NOTIFICATION:
             return _record_mtn_ending(body, kind)
         hop = mtn.parse(body, current_app.config["DEFAULT_REGION"])
@@ -98,6 +98,9 @@ def mtn_hop():
 
 def _record_mtn_ending(body: dict, kind: str):
     session_id = str(body.get("sessionId", "")).strip()[:128]
+    if session_id:
+        # A later Continue on this session id must not reopen it.
+        SessionStore(get_redis(), current_app.config["USSD_SESSION_TTL_SECONDS"]).end(mtn.GATEWAY, session_id)
     if kind in mtn.SESSION_ENDINGS and session_id:
         msisdn = str(body.get("msisdn", ""))
         record_session_end(

@@ -201,8 +201,8 @@ def test_wrong_pin_asks_again_then_locks(app, client, runner):
     credit(runner, CALLER, "1000")
     pin_screen = "Pay NGN 100 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
 
-    assert buy_airtime(phone, "100", pin="1111") == f"CON Wrong PIN. 2 attempt(s) left.\n{pin_screen}"
-    assert phone.send("2222") == f"CON Wrong PIN. 1 attempt(s) left.\n{pin_screen}"
+    assert buy_airtime(phone, "100", pin="1111") == f"CON Wrong PIN. Tries left: 2.\n{pin_screen}"
+    assert phone.send("2222") == f"CON Wrong PIN. Tries left: 1.\n{pin_screen}"
     locked = phone.send("3333")
 
     assert locked.startswith("END Too many wrong PINs. Purchases are locked until ")
@@ -278,14 +278,14 @@ def test_unknown_outcome_keeps_hold(app, client, runner, run_jobs):
     assert all("airtime" not in message.body for message in messages_to(app, timeout_number))
 
 
-def test_speed_dial_walks_fields_but_stops_before_pin(app, client, runner):
+def test_speed_dial_walks_fields_but_stops_at_confirmation(app, client, runner):
     phone = AfricasTalkingPhone(client)
     phone.register()
     credit(runner, CALLER, "1000")
 
     screen = phone.dial("1*1*500*1*2580")
 
-    assert screen == "CON Pay NGN 500 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
+    assert screen == "CON Buy MTN airtime (NGN 500) for 08030000001?\n1. Confirm\n2. Cancel\n0. Back"
     assert purchases(app) == []
 
 
@@ -468,7 +468,7 @@ def test_number_without_known_network_asks_for_it(app, client, runner):
     phone.dial()
     phone.send("1")
 
-    assert phone.send("1") == "CON Choose the network:\n1. MTN\n2. Airtel\n3. Glo\n4. 9mobile\n0. Back"
+    assert phone.send("1") == "CON Choose the network of 08040000001:\n1. MTN\n2. Airtel\n3. Glo\n4. 9mobile\n0. Back"
     assert phone.send("5").startswith("CON Invalid choice.\nChoose the network")
     assert phone.send("2") == "CON Enter airtime amount (NGN 50 - 50,000):\n0. Back"
     assert phone.send("100") == "CON Buy Airtel airtime (NGN 100) for 08040000001?\n1. Confirm\n2. Cancel\n0. Back"
@@ -492,3 +492,23 @@ def test_phone_number_with_stray_letter_is_rejected(client):
     )
 
     assert response.status_code == 400
+
+
+def test_answer_that_is_no_pin_costs_no_attempt(client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+    pin_screen = "Pay NGN 100 for MTN airtime to 08030000001.\nEnter PIN:\n0. Back"
+
+    assert buy_airtime(phone, "100", pin="abc") == f"CON A PIN is 4 digits.\n{pin_screen}"
+    assert phone.send("12345") == f"CON A PIN is 4 digits.\n{pin_screen}"
+    assert phone.send("1111") == f"CON Wrong PIN. Tries left: 2.\n{pin_screen}"
+
+
+def test_amount_with_thousands_comma_is_accepted(client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    phone.send("1")
+    phone.send("1")
+
+    assert phone.send("1,000") == "CON Buy MTN airtime (NGN 1,000) for 08030000001?\n1. Confirm\n2. Cancel\n0. Back"

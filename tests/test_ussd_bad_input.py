@@ -17,7 +17,7 @@ SCREENS = {
     "confirm": (["1", "1", "500"], "Invalid choice."),
     "paged list": (["2", "1", "1"], "Invalid choice."),
     "info": (["3", "1"], "Invalid choice."),
-    "pin": (["1", "1", "500", "1"], "Wrong PIN."),
+    "pin": (["1", "1", "500", "1"], "A PIN is 4 digits."),
 }
 BAD_INPUTS = ["", "abc", "x" * 600, "\U0001F600", "1*2", "#", "1#", "500.50", "N500", "\u20a6500", " 1", "-1", "0x1F"]
 

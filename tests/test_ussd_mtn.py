@@ -137,7 +137,7 @@ def test_mtn_session_ending_is_recorded(app, client, message_type, status):
         ({"sessionId": "S", "messageType": "7", "msisdn": MSISDN, "serviceCode": "*384*123#"}, "messageType"),
         ({"sessionId": "S", "messageType": "0", "serviceCode": "*384*123#"}, "msisdn"),
         ({"sessionId": "S", "messageType": "0", "msisdn": "23480", "serviceCode": "*384*123#"}, "msisdn"),
-        ([1, 2, 3], "messageType"),
+        ([1, 2, 3], "not a JSON object"),
     ],
 )
 def test_mtn_bad_request_gets_400_with_reason(client, body, reason):
@@ -151,6 +151,27 @@ def test_mtn_body_that_is_not_json_gets_400(client):
     response = client.post("/ussd/mtn", data="sessionId=1", content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 400
+    assert "not a JSON object" in response.get_json()["statusMessage"]
+
+
+def test_mtn_cancelled_session_cannot_go_on(app, client):
+    phone = MtnPhone(client)
+    phone.register()
+    assert phone.post("4", "user cancelled").status_code == 200
+
+    screen = phone.send("1")
+
+    assert screen["userInputRequired"] is False
+    assert screen["inboundResponse"] == "This session has ended. Dial *384*123# to start again."
+
+
+def test_mtn_continue_of_unknown_session_ends(client):
+    phone = MtnPhone(client)
+    phone.session_id = "never-begun"
+
+    screen = phone.send("1")
+
+    assert screen["userInputRequired"] is False
 
 
 def test_mtn_wrong_api_key_gets_401(app, client, monkeypatch):

@@ -170,8 +170,16 @@ class Engine:
             log.info("ussd %s: repeated hop, returned the stored screen", hop.session_id)
             return Reply(state.last_text, state.last_end), None
         if state is not None and state.ended:
-            log.info("ussd %s: hop after the session ended, returned its last screen", hop.session_id)
-            return Reply(state.last_text, True), None
+            log.info("ussd %s: hop after the session ended", hop.session_id)
+            if state.last_end:
+                return Reply(state.last_text, True), None
+            # The gateway ended it (cancel, timeout) while a screen still waited for input.
+            text = translate("common.session_ended", state.data.get("language", "en"), service_code=self.settings.service_code)
+            return Reply(text, True), None
+        if state is None and hop.is_new is False:
+            log.info("ussd %s: continue of a session that is not open", hop.session_id)
+            text = translate("common.session_ended", "en", service_code=self.settings.service_code)
+            return Reply(text, True), None
         if state is None:
             reply, state = self._start(hop, wallet, checkout)
         else:
@@ -209,10 +217,8 @@ class Engine:
         log.info("ussd %s: new session for %s with %s dialled field(s)", hop.session_id, mask(hop.phone_number), len(fields))
         if fields:
             return self._speed_dial(context, fields), state
-        unfinished = checkout.resume
-        if unfinished:
-            state.data.update({name: value for name, value in unfinished.items() if value is not None})
-            state.screen = menus.RESUME
+        if checkout.resume and checkout.resume.get("product"):
+            state.data["unfinished"] = checkout.resume
         return self._render(context), state
 
     def _speed_dial(self, context: HopContext, fields: list[str]) -> Reply:

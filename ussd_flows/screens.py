@@ -153,6 +153,7 @@ class Confirm(Screen):
     prompt: Callable[[object], str]
     next_screen: str
     on_confirm: Callable[[object], None] | None = None
+    interactive_only: bool = False
 
     def body(self, context):
         return "\n".join([self.prompt(context), context.t("common.confirm"), context.t("common.cancel")])

@@ -117,6 +117,13 @@ class SessionStore:
         raw = self._redis.get(self._key(gateway, session_id))
         return SessionState(**json.loads(raw)) if raw is not None else None
 
+    def end(self, gateway: str, session_id: str) -> None:
+        """Mark a session ended by the gateway (cancel, timeout), so its id cannot go on."""
+        state = self.load(gateway, session_id)
+        if state is not None:
+            state.ended = True
+            self._redis.set(self._key(gateway, session_id), json.dumps(asdict(state)), ex=self._ttl_seconds)
+
     def cache_profile(self, phone_number: str, profile: dict) -> None:
         """Remember a registered caller's profile so the next session starts without the database."""
         self._redis.set(self._profile_key(phone_number), json.dumps(profile), ex=self._profile_ttl_seconds)

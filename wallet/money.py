@@ -1,7 +1,10 @@
 """Amounts as integers of minor units: parsing customer input and formatting for display."""
 
+import re
+
 # Minor units per major unit; every currency we sell in has two decimal places.
 MINOR_PER_MAJOR = 100
+_GROUPED_THOUSANDS = re.compile(r"[1-9][0-9]{0,2}(,[0-9]{3})+")
 
 
 def format_amount(amount_minor: int, currency: str) -> str:
@@ -29,10 +32,14 @@ def percentage_of(amount_minor: int, basis_points: int) -> int:
 def parse_whole_major(text: str) -> int | None:
     """Parse a whole number of major units typed by a customer ('500') into minor units.
 
-    Returns None for anything else (decimals, signs, letters, separators), so the caller can
-    ask again with a hint rather than guess what was meant.
+    Commas grouping thousands are accepted ('1,000'). Returns None for anything else
+    (decimals, signs, letters, other separators), so the caller can ask again with a hint
+    rather than guess what was meant.
     """
     text = text.strip()
+    if _GROUPED_THOUSANDS.fullmatch(text):
+        # "1,000" as the prompts themselves write amounts.
+        text = text.replace(",", "")
     if not text or len(text) > 9 or not text.isascii() or not text.isdigit():
         return None
     return int(text) * MINOR_PER_MAJOR

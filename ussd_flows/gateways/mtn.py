@@ -19,8 +19,13 @@ REQUIRED_FIELDS = ("sessionId", "messageType", "msisdn", "serviceCode")
 SUCCESS_CODE = "0000"
 
 
-def message_type(body: dict) -> str:
-    """Return the request's messageType as a string ('0' to '5')."""
+def message_type(body) -> str:
+    """Return the request's messageType as a string ('0' to '5').
+
+    :raises InvalidHopRequest: the body is not a JSON object or has no valid messageType.
+    """
+    if not isinstance(body, dict):
+        raise InvalidHopRequest("the body is not a JSON object")
     value = str(body.get("messageType", "")).strip()
     if value not in {BEGIN, CONTINUE, END, NOTIFICATION, CANCEL, TIMEOUT}:
         raise InvalidHopRequest(f"messageType {value!r} is not one of 0 to 5")

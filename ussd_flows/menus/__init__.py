@@ -6,7 +6,6 @@ Screens reach the wallet only through `context.wallet` (a `wallet.service.Wallet
 from ussd_flows.menus import account, onboarding, purchase
 
 MAIN = "main"
-RESUME = account.RESUME
 ROOT_REGISTERED = MAIN
 ROOT_NEW_CALLER = onboarding.LANGUAGE
 ONBOARDING = onboarding.SCREENS_WITHOUT_WAY_BACK

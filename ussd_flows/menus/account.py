@@ -1,14 +1,15 @@
 """My Wallet (balance, funding, history), Settings (PIN, language), Help, and resuming."""
 
 import hmac
+from dataclasses import dataclass
 
 from ussd_flows.menus import onboarding
-from ussd_flows.menus.purchase import ORDER_FIELDS, pin_prompt
+from ussd_flows.menus.purchase import ORDER_FIELDS, is_pin_shaped, order_summary
 from ussd_flows.screens import Choice, End, Goto, Info, Input, PagedList, Retry, Select, Step
 from wallet.money import format_amount, parse_whole_major
 from wallet.service import PinCheckStatus
 
-RESUME = "resume"
+FINISH_OPTION = "9"
 # Amounts a customer may ask funding instructions for, in kobo: NGN 100 to NGN 1,000,000.
 FUND_MIN_MINOR = 100_00
 FUND_MAX_MINOR = 1_000_000_00
@@ -50,12 +51,15 @@ def history_items(context) -> list[tuple[str, object]]:
 
 
 def accept_old_pin(context, value: str) -> Step:
+    if not is_pin_shaped(value):
+        return Retry(context.t("pin.rejected_format"))
     result = context.wallet.verify_pin(context.phone_number, value)
     if result.status == PinCheckStatus.WRONG_PIN:
         return Retry(context.t("pin.wrong", attempts_left=result.attempts_left))
     if result.status == PinCheckStatus.PIN_LOCKED:
         return End(context.t("pin.locked", until=context.local_time(result.locked_until)))
     context.data["pin_verified"] = True
+    context.data["old_pin_digest"] = onboarding.pin_digest(context, value)
     return Goto("settings.new_pin")
 
 
@@ -63,6 +67,8 @@ def accept_new_pin(context, value: str) -> Step:
     hint = onboarding.weak_pin_hint(context, value)
     if hint is not None:
         return Retry(hint)
+    if hmac.compare_digest(context.data.get("old_pin_digest", ""), onboarding.pin_digest(context, value)):
+        return Retry(context.t("pin.same_as_old"))
     context.data["new_pin_digest"] = onboarding.pin_digest(context, value)
     return Goto("settings.confirm_pin")
 
@@ -85,21 +91,34 @@ def accept_language(context, language: str) -> Step:
     return Goto("main", notice=context.t("settings.language_changed"), reset=True)
 
 
-def resume_text(context) -> str:
-    return context.t("resume.offer", order=pin_prompt(context).split("\n")[0])
+@dataclass
+class MainMenu(Choice):
+    """The main menu, with `9. Finish ...` when the caller left an order unpaid.
 
+    The offer is an extra option rather than a screen of its own, so a customer who types
+    their usual path (1, 1, 100) from memory still gets where they meant to go.
+    """
 
-def accept_resume(context, choice) -> Step:
-    if choice == "finish":
-        return Goto(f"{context.data['product']}.pin")
-    for name in ORDER_FIELDS:
-        context.data.pop(name, None)
-    context.resume.clear(context.phone_number)
-    return Goto("main", reset=True)
+    def body(self, context):
+        text = super().body(context)
+        order = context.data.get("unfinished")
+        if order:
+            text += f"\n{FINISH_OPTION}. " + context.t("resume.option", order=order_summary(context, order))
+        return text
+
+    def handle(self, context, value):
+        order = context.data.get("unfinished")
+        if order and value == FINISH_OPTION:
+            context.data.update({name: order.get(name) for name in ORDER_FIELDS})
+            return Goto(f"{order['product']}.pin")
+        return super().handle(context, value)
+
+    def targets(self):
+        return super().targets() + ["airtime.pin", "data.pin"]
 
 
 SCREENS = {
-    "main": Choice(
+    "main": MainMenu(
         title="main.title",
         options=[
             ("main.buy_airtime", "airtime.recipient"),
@@ -155,11 +174,4 @@ SCREENS = {
         next_screens=["main"],
     ),
     "help": Info(text=lambda context: context.t("help.text", base=context.settings.service_code.rstrip("#"))),
-    RESUME: Select(
-        title=resume_text,
-        options=lambda context: [(context.t("resume.finish"), "finish"), (context.t("resume.start_over"), "start_over")],
-        accept=accept_resume,
-        next_screens=["airtime.pin", "data.pin", "main"],
-        footer="common.exit",
-    ),
 }

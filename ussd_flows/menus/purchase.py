@@ -95,7 +95,7 @@ def network_choose_screen(product: str) -> Select:
         return _after_network(context, product)
 
     return Select(
-        title=lambda context: context.t("purchase.network_choose"),
+        title=lambda context: context.t("purchase.network_choose", number=to_national(context.data["recipient"])),
         options=lambda context: [(NETWORK_NAMES[code], code) for code in NETWORK_CHOICES],
         accept=accept,
         next_screens=[_first_step(product), f"{product}.pin"],
@@ -137,6 +137,15 @@ def _product_text(context) -> str:
     return f"{network} {context.data['plan_label']}"
 
 
+def order_summary(context, order: dict) -> str:
+    """Name an order in a few words: 'NGN 400 MTN airtime' or 'MTN 1GB 7 days'."""
+    network = NETWORK_NAMES.get(order.get("network"), "")
+    if order.get("product") == AIRTIME:
+        amount = format_amount(order["amount_minor"], context.settings.currency)
+        return f"{amount} {context.t('airtime.product', network=network)}"
+    return f"{network} {order.get('plan_label', '')}"
+
+
 def confirm_prompt(context) -> str:
     return context.t(
         "purchase.confirm",
@@ -160,7 +169,14 @@ def remember_order(context) -> None:
     context.resume.save(context.phone_number, {name: context.data.get(name) for name in ORDER_FIELDS})
 
 
+def is_pin_shaped(value: str) -> bool:
+    """Return whether an answer could be a PIN at all; anything else costs no PIN attempt."""
+    return len(value) == 4 and value.isascii() and value.isdigit()
+
+
 def accept_pin(context, value: str) -> Step:
+    if not is_pin_shaped(value):
+        return Retry(context.t("pin.rejected_format"))
     data = context.data
     request_key = f"ussd:{context.hop.gateway}:{context.session_id}"
     if data["product"] == AIRTIME:
@@ -229,22 +245,30 @@ def accept_category(context, category) -> Step:
     return Goto("data.plans")
 
 
+# A first dialled field of this many naira or more is an amount; below it, a menu number.
+SHORTCUT_MIN_NAIRA = 10
+
+
 def start_speed_dial(context, fields: list[str]) -> Step | None:
     """Turn `*384*123*AMOUNT#` or `*384*123*AMOUNT*PHONE#` into an airtime order at the PIN.
 
-    Returns None when the fields are not such a string (menu numbers are below the minimum
-    airtime amount, so `1*1` stays a path through the menu).
+    Returns None when the fields are a path through the menu instead (`1*1`, `3*1`). A bad
+    amount or number in a shortcut opens the screen that asks for it, with its hint.
     """
-    if not 1 <= len(fields) <= 2:
+    first = fields[0] if fields else ""
+    if not 1 <= len(fields) <= 2 or not (first.isascii() and first.isdigit()) or int(first) < SHORTCUT_MIN_NAIRA:
         return None
-    amount_minor = parse_airtime_amount(context, fields[0])
+    context.data.update(product=AIRTIME, recipient=context.phone_number)
+    amount_minor = parse_airtime_amount(context, first)
     if amount_minor is None:
-        return None
+        minimum, maximum = _limits_text(context)
+        return Goto("airtime.amount", notice=context.t("airtime.amount_invalid", min=minimum, max=maximum))
     recipient = context.phone_number
     if len(fields) == 2:
         recipient = to_e164(fields[1], context.settings.region)
         if recipient is None:
-            return None
+            context.data["amount_minor"] = amount_minor
+            return Goto("airtime.number", notice=context.t("purchase.number_invalid"))
     context.data.update(amount_minor=amount_minor, speed_dial=True)
     step = _set_recipient(context, AIRTIME, recipient, own_number=recipient == context.phone_number)
     if isinstance(step, Goto) and step.screen == f"{AIRTIME}.network_confirm":
@@ -261,7 +285,9 @@ def screens() -> dict:
         built[f"{product}.number"] = number_screen(product)
         built[f"{product}.network_confirm"] = network_confirm_screen(product)
         built[f"{product}.network_choose"] = network_choose_screen(product)
-        built[f"{product}.confirm"] = Confirm(prompt=confirm_prompt, next_screen=f"{product}.pin", on_confirm=remember_order)
+        built[f"{product}.confirm"] = Confirm(
+            prompt=confirm_prompt, next_screen=f"{product}.pin", on_confirm=remember_order, interactive_only=True
+        )
         built[f"{product}.pin"] = Input(prompt=pin_prompt, accept=accept_pin, interactive_only=True)
     built["airtime.amount"] = Input(
         prompt=lambda context: context.t("airtime.amount", min=_limits_text(context)[0], max=_limits_text(context)[1]),
