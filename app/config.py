@@ -62,6 +62,13 @@ class Config:
     AT_SENDER_ID = os.environ.get("AT_SENDER_ID")
 
     SANDBOX_LATENCY_MS = _int("SANDBOX_LATENCY_MS", 0)
+    VTPASS_BASE_URL = os.environ.get("VTPASS_BASE_URL", "https://vtpass.com/api")
+    VTPASS_API_KEY = os.environ.get("VTPASS_API_KEY")
+    VTPASS_SECRET_KEY = os.environ.get("VTPASS_SECRET_KEY")
+    # Every provider call gives up connecting after the first and reading after the second,
+    # both well under JOB_TIMEOUT_SECONDS so a job sees a timeout before RQ kills it.
+    PROVIDER_CONNECT_TIMEOUT_SECONDS = _int("PROVIDER_CONNECT_TIMEOUT_SECONDS", 5)
+    PROVIDER_READ_TIMEOUT_SECONDS = _int("PROVIDER_READ_TIMEOUT_SECONDS", 25)
     PROVIDER_ROUTES = os.environ.get("PROVIDER_ROUTES", "")
 
     # RQ kills a job after this long; provider HTTP timeouts must stay well below it.

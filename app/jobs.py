@@ -64,21 +64,34 @@ def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
 
     def claim(s):
         purchase = fulfilment.claim_for_submission(s, purchase_id)
+        if purchase is None:
+            return None
+        provider = get_provider(purchase.provider, provider_settings(app.config, purchase.provider))
+        # Stored before the call, so a worker that dies mid-call leaves the id to requery with.
+        purchase.provider_request_id = provider.new_request_id(purchase.reference)
         # Copied out because the ORM object expires when the transaction commits.
-        return None if purchase is None else _PurchaseOrder.of(purchase)
+        return _PurchaseOrder.of(purchase), provider
 
-    order = run_in_transaction(session, claim, dispatch)
-    if order is None:
+    claimed = run_in_transaction(session, claim, dispatch)
+    if claimed is None:
         log.info("purchase %s: not in placed, nothing to send", purchase_id)
         return "skipped"
-    provider = get_provider(order.provider, provider_settings(app.config, order.provider))
-    log.info("purchase %s: sending to %s", order.reference, order.provider)
+    order, provider = claimed
+    log.info("purchase %s: sending to %s as %s", order.reference, order.provider, order.request_id)
     if order.product_kind == ProductKind.DATA:
         result = provider.send_data(
-            order.reference, order.recipient, order.product_code, order.amount_minor, order.currency, order.network
+            order.reference,
+            order.recipient,
+            order.product_code,
+            order.amount_minor,
+            order.currency,
+            order.network,
+            order.request_id,
         )
     else:
-        result = provider.send_airtime(order.reference, order.recipient, order.amount_minor, order.currency, order.network)
+        result = provider.send_airtime(
+            order.reference, order.recipient, order.amount_minor, order.currency, order.network, order.request_id
+        )
     log.info("purchase %s: %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
     status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
     return str(status)
@@ -94,6 +107,7 @@ class _PurchaseOrder:
     network: str
     product_kind: ProductKind
     product_code: str | None
+    request_id: str | None
 
     @classmethod
     def of(cls, purchase: Purchase) -> "_PurchaseOrder":
@@ -106,11 +120,13 @@ class _PurchaseOrder:
             purchase.network,
             purchase.product_kind,
             purchase.product_code,
+            purchase.provider_request_id,
         )
 
 
 def _record(session, purchase_id, result):
     purchase = session.get(Purchase, purchase_id)
+    fulfilment.record_exchange(session, purchase_id, purchase.provider, "send", result)
     status = fulfilment.record_outcome(session, purchase, result)
     if status is not None and status.is_final:
         _queue_receipt(session, purchase, status)
@@ -136,11 +152,12 @@ def _requery_purchase(app: Flask, purchase_id: int) -> str:
         log.info("purchase %s: no requery due", purchase_id)
         return "skipped"
     provider = get_provider(order.provider, provider_settings(app.config, order.provider))
-    result = provider.requery(order.reference, order.recipient)
+    result = provider.requery(order.reference, order.recipient, order.request_id)
     log.info("purchase %s: requery at %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
 
     def record(s):
         purchase = s.get(Purchase, purchase_id)
+        fulfilment.record_exchange(s, purchase_id, purchase.provider, "requery", result)
         status = fulfilment.record_requery(s, purchase, result, utcnow())
         if status is not None and status.is_final:
             _queue_receipt(s, purchase, status)
@@ -183,6 +200,14 @@ def provider_settings(config, name: str) -> dict:
     """Return the constructor settings of a provider adapter from the app config."""
     if name == "sandbox":
         return {"latency_ms": config["SANDBOX_LATENCY_MS"]}
+    if name == "vtpass":
+        return {
+            "base_url": config["VTPASS_BASE_URL"],
+            "api_key": config["VTPASS_API_KEY"],
+            "secret_key": config["VTPASS_SECRET_KEY"],
+            "connect_timeout_seconds": config["PROVIDER_CONNECT_TIMEOUT_SECONDS"],
+            "read_timeout_seconds": config["PROVIDER_READ_TIMEOUT_SECONDS"],
+        }
     return {}
 
 

@@ -19,10 +19,18 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ProviderResult:
+    """What one call to a provider returned.
+
+    `request_id` is the id the request was sent under (the provider's format may add to our
+    reference), to be kept for requeries; `exchange` is the request and response with every
+    credential left out, to be stored against the purchase.
+    """
+
     outcome: Outcome
     external_id: str | None = None
     detail: str = ""
     exchange: dict = field(default_factory=dict)
+    request_id: str | None = None
 
 
 class Provider:
@@ -30,20 +38,35 @@ class Provider:
 
     name: str = ""
 
+    def new_request_id(self, reference: str) -> str:
+        """Return the id to send a new request for `reference` under.
+
+        The caller stores it before sending, so a worker that dies mid-call leaves the id to
+        requery with.
+        """
+        return reference
+
     def send_airtime(
-        self, reference: str, phone_number: str, amount_minor: int, currency: str, network: str
+        self, reference: str, phone_number: str, amount_minor: int, currency: str, network: str, request_id: str
     ) -> ProviderResult:
-        """Ask the provider to deliver airtime, with our reference as its request id."""
+        """Ask the provider to deliver airtime under `request_id`."""
         raise NotImplementedError
 
     def send_data(
-        self, reference: str, phone_number: str, plan_code: str, amount_minor: int, currency: str, network: str
+        self,
+        reference: str,
+        phone_number: str,
+        plan_code: str,
+        amount_minor: int,
+        currency: str,
+        network: str,
+        request_id: str,
     ) -> ProviderResult:
-        """Ask the provider to deliver a data plan, with our reference as its request id."""
+        """Ask the provider to deliver a data plan under `request_id`."""
         raise NotImplementedError
 
-    def requery(self, reference: str, phone_number: str) -> ProviderResult:
-        """Ask the provider what became of the request sent with this reference."""
+    def requery(self, reference: str, phone_number: str, request_id: str | None = None) -> ProviderResult:
+        """Ask the provider what became of the request sent with this reference (or request id)."""
         raise NotImplementedError
 
 
@@ -60,6 +83,7 @@ def get_provider(name: str, settings: dict | None = None) -> Provider:
 
     :raises KeyError: no adapter has this name.
     """
-    import providers.sandbox  # noqa: F401  (registers itself)
+    import providers.sandbox  # noqa: F401  (each registers itself)
+    import providers.vtpass  # noqa: F401
 
     return _PROVIDERS[name](**(settings or {}))

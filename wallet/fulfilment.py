@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from providers import Outcome, ProviderResult
 from wallet import ledger
-from wallet.models import Purchase, PurchaseStatus, utcnow
+from wallet.models import ProviderExchange, Purchase, PurchaseStatus, utcnow
 
 # Delays before each requery of an unknown outcome; the last repeats until REVIEW_AFTER.
 REQUERY_DELAYS_SECONDS = (30, 120, 600, 3600, 21600)
@@ -65,6 +65,21 @@ def record_outcome(session: Session, purchase: Purchase, result: ProviderResult)
         return None
     _settle_hold(session, purchase, new_status)
     return new_status
+
+
+def record_exchange(session: Session, purchase_id: int, provider: str, operation: str, result: ProviderResult) -> None:
+    """Keep what was sent to the provider and what came back, for support and reconciliation."""
+    session.add(
+        ProviderExchange(
+            purchase_id=purchase_id,
+            provider=provider,
+            operation=operation,
+            request_id=result.request_id,
+            outcome=result.outcome.value,
+            detail=result.detail[:255],
+            exchange=result.exchange,
+        )
+    )
 
 
 def _settle_hold(session: Session, purchase: Purchase, status: PurchaseStatus) -> None:

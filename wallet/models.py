@@ -224,11 +224,29 @@ class Purchase(Base):
     provider: Mapped[str] = mapped_column(sa.String(32))
     external_id: Mapped[str | None] = mapped_column(sa.String(64))
     hold_transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer.id"))
+    # The id the provider knows the request by (VTpass adds a date to our reference).
+    provider_request_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Requeries of an unknown outcome so far, and when the next one is due.
     requery_count: Mapped[int] = mapped_column(default=0, server_default="0")
     next_check_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProviderExchange(Base):
+    """One request to a provider about a purchase and what came back, credentials left out."""
+
+    __tablename__ = "provider_exchange"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(sa.ForeignKey("purchase.id"), index=True)
+    provider: Mapped[str] = mapped_column(sa.String(32))
+    operation: Mapped[str] = mapped_column(sa.String(16))
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    detail: Mapped[str] = mapped_column(sa.String(255))
+    exchange: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OutboxEntry(Base):

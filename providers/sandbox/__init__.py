@@ -26,11 +26,11 @@ class SandboxProvider(Provider):
     def __init__(self, latency_ms: int = 0):
         self.latency_ms = latency_ms
 
-    def send_airtime(self, reference, phone_number, amount_minor, currency, network):
+    def send_airtime(self, reference, phone_number, amount_minor, currency, network, request_id=None):
         request = {"reference": reference, "phone_number": phone_number, "amount_minor": amount_minor}
         return self._answer(reference, phone_number, request)
 
-    def send_data(self, reference, phone_number, plan_code, amount_minor, currency, network):
+    def send_data(self, reference, phone_number, plan_code, amount_minor, currency, network, request_id=None):
         request = {"reference": reference, "phone_number": phone_number, "plan_code": plan_code}
         return self._answer(reference, phone_number, request)
 
@@ -38,12 +38,12 @@ class SandboxProvider(Provider):
         self._wait()
         exchange = {"request": request}
         if phone_number.endswith(REFUSED_SUFFIX):
-            return ProviderResult(Outcome.FAILED, None, "refused by the sandbox", exchange)
+            return ProviderResult(Outcome.FAILED, None, "refused by the sandbox", exchange, reference)
         if phone_number.endswith((TIMEOUT_THEN_SUCCESS_SUFFIX, STAYS_UNKNOWN_SUFFIX)):
-            return ProviderResult(Outcome.UNKNOWN, None, "sandbox timed out", exchange)
-        return ProviderResult(Outcome.SUCCEEDED, f"SBX-{reference}", "delivered", exchange)
+            return ProviderResult(Outcome.UNKNOWN, None, "sandbox timed out", exchange, reference)
+        return ProviderResult(Outcome.SUCCEEDED, f"SBX-{reference}", "delivered", exchange, reference)
 
-    def requery(self, reference, phone_number):
+    def requery(self, reference, phone_number, request_id=None):
         self._wait()
         if phone_number.endswith(REFUSED_SUFFIX):
             return ProviderResult(Outcome.FAILED, None, "refused by the sandbox")
