@@ -8,17 +8,20 @@ import logging
 import os
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 
 from app.extensions import db
+from app.provider_health import is_cooling_down, record_transport_failure
 from app.queue import dispatch
-from providers import get_provider
+from providers import Outcome, get_provider
 from providers.numbers import NETWORK_NAMES, mask, to_national
+from providers.routing import choose_provider, parse_routes
 from sms import messages, outbound
 from sms.models import MessageStatus
 from sms.senders import build_sender
 from wallet import catalogue, customers, fulfilment, ledger
-from wallet.models import Customer, ProductKind, Purchase, PurchaseStatus, utcnow
+from wallet.models import Customer, ProductKind, ProviderExchange, Purchase, PurchaseStatus, utcnow
 from wallet.money import format_amount
 from wallet.service import run_in_transaction
 
@@ -93,8 +96,37 @@ def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
             order.reference, order.recipient, order.amount_minor, order.currency, order.network, order.request_id
         )
     log.info("purchase %s: %s returned %s (%s)", order.reference, order.provider, result.outcome, result.detail)
+    if result.transport_failure:
+        record_transport_failure(order.provider)
+    next_provider = None
+    if result.outcome == Outcome.FAILED:
+        next_provider = _next_provider(app, session, purchase_id, order)
+    if next_provider is not None:
+        log.info("purchase %s: %s refused it, failing over to %s", order.reference, order.provider, next_provider)
+        return run_in_transaction(session, lambda s: _fail_over(s, purchase_id, result, next_provider), dispatch)
     status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
     return str(status)
+
+
+def _next_provider(app: Flask, session, purchase_id: int, order: "_PurchaseOrder") -> str | None:
+    def tried(s):
+        return frozenset(
+            s.execute(
+                sa.select(ProviderExchange.provider).where(
+                    ProviderExchange.purchase_id == purchase_id, ProviderExchange.operation == "send"
+                )
+            ).scalars()
+        )
+
+    already = run_in_transaction(session, tried, dispatch) | {order.provider}
+    routes = parse_routes(app.config["PROVIDER_ROUTES"])
+    return choose_provider(routes, order.network, order.product_kind.value, is_cooling_down, already)
+
+
+def _fail_over(session, purchase_id, result, next_provider) -> str:
+    purchase = session.get(Purchase, purchase_id)
+    fulfilment.record_exchange(session, purchase_id, purchase.provider, "send", result)
+    return "failed_over" if fulfilment.fail_over(session, purchase, result, next_provider) else "skipped"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.queue import dispatch
-from providers.routing import parse_routes, providers_for
+from app.provider_health import is_cooling_down
+from providers.routing import choose_provider, parse_routes
 from providers.numbers import to_national
 from sms import messages, outbound
 from ussd_flows.engine import LAGOS, EngineSettings
@@ -32,10 +33,15 @@ def service_settings() -> ServiceSettings:
             airtime_limits=AmountLimits(config["AIRTIME_MIN_MINOR"], config["AIRTIME_MAX_MINOR"]),
             tier_limits=parse_tier_limits(config["TIER_LIMITS"]),
             business_timezone=config["BUSINESS_TIMEZONE"],
-            route=lambda network, kind: providers_for(routes, network, kind)[0],
+            route=lambda network, kind: choose_provider(routes, network, kind, is_cooling_down),
         )
         app.extensions["nexustop.service_settings"] = settings
     return settings
+
+
+def routes() -> dict:
+    """Return the parsed PROVIDER_ROUTES of this app."""
+    return parse_routes(current_app.config["PROVIDER_ROUTES"])
 
 
 def wallet_service() -> WalletService:

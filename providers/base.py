@@ -31,6 +31,8 @@ class ProviderResult:
     detail: str = ""
     exchange: dict = field(default_factory=dict)
     request_id: str | None = None
+    # True when the provider could not be reached or did not answer in time.
+    transport_failure: bool = False
 
 
 class Provider:

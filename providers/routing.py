@@ -30,3 +30,22 @@ def providers_for(routes: dict[tuple[str, str], list[str]], network: str, kind: 
         if key in routes:
             return routes[key]
     return [DEFAULT_PROVIDER]
+
+
+def choose_provider(
+    routes: dict[tuple[str, str], list[str]],
+    network: str,
+    kind: str,
+    cooling_down,
+    tried: frozenset[str] = frozenset(),
+) -> str | None:
+    """Return the first provider of the route not tried yet and not cooling down.
+
+    When every untried provider is cooling down the first untried one is returned anyway, so a
+    purchase is never stuck for want of a healthy provider; None means every one was tried.
+    """
+    untried = [name for name in providers_for(routes, network, kind) if name not in tried]
+    for name in untried:
+        if not cooling_down(name):
+            return name
+    return untried[0] if untried else None

@@ -16,7 +16,7 @@ from providers.vtpass import VTpassProvider, interpret, make_request_id
 from tests.phones import AfricasTalkingPhone
 from tests.test_requery import assert_ledger_consistent, shift, sweep_and_run
 from tests.test_ussd_africastalking import available_minor, buy_airtime, credit, messages_to, purchases
-from wallet.models import ProviderExchange, PurchaseStatus, utcnow
+from wallet.models import Account, AccountKind, ProviderExchange, PurchaseStatus, utcnow
 
 BASE_URL = "https://vtpass.test/api"
 CALLER = "+2348030000001"
@@ -208,3 +208,72 @@ def test_read_timeout_then_unknown_request_id_fails_without_double_send(app, cli
     assert available_minor(app, CALLER) == 1000_00
     assert [call.request.url for call in responses.calls] == [f"{BASE_URL}/pay", f"{BASE_URL}/requery"]
     assert_ledger_consistent(app)
+
+
+@pytest.fixture
+def vtpass_then_sandbox(app, monkeypatch, vtpass_route):
+    monkeypatch.setitem(app.config, "PROVIDER_ROUTES", "mtn.airtime=vtpass,sandbox")
+    app.extensions.pop("nexustop.service_settings", None)
+
+
+@responses.activate
+def test_refusal_fails_over_to_next_provider(app, client, runner, run_jobs, vtpass_then_sandbox):
+    responses.post(f"{BASE_URL}/pay", json=answer("016"))
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    buy_airtime(phone, "500")
+    run_jobs()
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert purchase.provider == "sandbox"
+    assert available_minor(app, CALLER) == 500_00
+    receipts = [message.body for message in messages_to(app, CALLER) if "airtime" in message.body]
+    assert len(receipts) == 1
+    assert receipts[0].startswith("NexusTop: NGN 500 airtime sent to")
+    with app.app_context():
+        clearing = dict(
+            db.session.execute(
+                sa.select(Account.owner, Account.credits_posted - Account.debits_posted).where(
+                    Account.kind == AccountKind.PROVIDER_CLEARING
+                )
+            ).all()
+        )
+    assert clearing == {"vtpass": 0, "sandbox": 500_00}
+    assert_ledger_consistent(app)
+
+
+@responses.activate
+def test_unknown_outcome_never_fails_over(app, client, runner, run_jobs, vtpass_then_sandbox):
+    responses.post(f"{BASE_URL}/pay", json=answer("099"))
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    buy_airtime(phone, "500")
+    run_jobs()
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.UNKNOWN
+    assert purchase.provider == "vtpass"
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_unreachable_provider_cools_down(app, client, runner, run_jobs, vtpass_then_sandbox):
+    responses.post(f"{BASE_URL}/pay", body=requests.ConnectTimeout("connect timed out"))
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "5000")
+
+    for _ in range(4):
+        buy_airtime(phone, "100")
+        run_jobs()
+
+    statuses = [purchase.status for purchase in purchases(app)]
+    assert statuses == [PurchaseStatus.SUCCEEDED] * 4
+    # Three failed connections put VTpass in cool-down: the fourth purchase goes straight to the sandbox.
+    assert len(responses.calls) == 3
+    assert [purchase.provider for purchase in purchases(app)] == ["sandbox"] * 4

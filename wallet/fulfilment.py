@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from providers import Outcome, ProviderResult
-from wallet import ledger
-from wallet.models import ProviderExchange, Purchase, PurchaseStatus, utcnow
+from wallet import ledger, outbox
+from wallet.models import AccountKind, ProviderExchange, Purchase, PurchaseStatus, Transfer, utcnow
 
 # Delays before each requery of an unknown outcome; the last repeats until REVIEW_AFTER.
 REQUERY_DELAYS_SECONDS = (30, 120, 600, 3600, 21600)
@@ -82,11 +82,52 @@ def record_exchange(session: Session, purchase_id: int, provider: str, operation
     )
 
 
+def fail_over(session: Session, purchase: Purchase, result: ProviderResult, next_provider: str) -> bool:
+    """Hand a purchase its provider refused to the next provider of its route.
+
+    Only a refusal (`failed`) may fail over: after an unknown outcome the first provider may
+    still deliver. The hold stays in place; the purchase goes back to `placed` under the next
+    provider with a fresh fulfilment job. Returns False when it was not `submitting` any more.
+    """
+    if result.outcome != Outcome.FAILED:
+        raise ValueError(f"purchase {purchase.reference}: only a refusal fails over, not {result.outcome}")
+    moved = transition(
+        session,
+        purchase.id,
+        PurchaseStatus.SUBMITTING,
+        PurchaseStatus.PLACED,
+        provider=next_provider,
+        provider_request_id=None,
+    )
+    if moved:
+        outbox.add(session, "fulfil_purchase", purchase.id)
+    return moved
+
+
 def _settle_hold(session: Session, purchase: Purchase, status: PurchaseStatus) -> None:
     if status == PurchaseStatus.SUCCEEDED:
         ledger.post_pending(session, purchase.hold_transfer_id, idempotency_key=f"purchase:{purchase.reference}:post")
+        _move_to_delivering_provider(session, purchase)
     elif status == PurchaseStatus.FAILED:
         ledger.void_pending(session, purchase.hold_transfer_id, idempotency_key=f"purchase:{purchase.reference}:void")
+
+
+def _move_to_delivering_provider(session: Session, purchase: Purchase) -> None:
+    """After a failover, move the posted amount to the clearing account of who delivered."""
+    hold = session.get(Transfer, purchase.hold_transfer_id)
+    delivering = ledger.get_or_create_account(session, AccountKind.PROVIDER_CLEARING, purchase.provider, purchase.ledger)
+    if hold.credit_account_id == delivering.id:
+        return
+    ledger.create_transfer(
+        session,
+        idempotency_key=f"purchase:{purchase.reference}:reroute",
+        debit_account_id=hold.credit_account_id,
+        credit_account_id=delivering.id,
+        amount_minor=hold.amount_minor,
+        ledger=purchase.ledger,
+        code="provider_failover",
+        reference=purchase.reference,
+    )
 
 
 def due_for_requery(session: Session, now: datetime, limit: int = 100) -> list[int]:

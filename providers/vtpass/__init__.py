@@ -131,13 +131,13 @@ class VTpassProvider(Provider):
         try:
             response = requests.post(exchange["url"], json=body, headers=self._headers, timeout=self._timeout)
         except requests.ConnectTimeout as error:
-            return ProviderResult(Outcome.FAILED, None, f"connect timeout: {error}", exchange, request_id)
+            return ProviderResult(Outcome.FAILED, None, f"connect timeout: {error}", exchange, request_id, True)
         except requests.ConnectionError as error:
             if _never_connected(error):
-                return ProviderResult(Outcome.FAILED, None, f"cannot connect: {error}", exchange, request_id)
-            return ProviderResult(Outcome.UNKNOWN, None, f"connection lost: {error}", exchange, request_id)
+                return ProviderResult(Outcome.FAILED, None, f"cannot connect: {error}", exchange, request_id, True)
+            return ProviderResult(Outcome.UNKNOWN, None, f"connection lost: {error}", exchange, request_id, True)
         except requests.Timeout as error:
-            return ProviderResult(Outcome.UNKNOWN, None, f"read timeout: {error}", exchange, request_id)
+            return ProviderResult(Outcome.UNKNOWN, None, f"read timeout: {error}", exchange, request_id, True)
         exchange.update(status=response.status_code, response=response.text[:2000])
         try:
             answer = response.json()
