@@ -116,3 +116,49 @@ def test_recent_submission_is_left_alone(app, client, runner, run_jobs):
     assert sweep_and_run(app, run_jobs) == 0
     [purchase] = purchases(app)
     assert purchase.status == PurchaseStatus.SUBMITTING
+
+
+def test_worker_killed_after_provider_call_delivers_once(app, client, runner, run_jobs, monkeypatch, tmp_path):
+    """SIGKILL the work horse right after the provider accepted, before the outcome is stored."""
+    import os
+    import signal
+
+    from rq import Worker
+
+    from app.queue import get_queue, get_redis
+
+    sends = tmp_path / "sends"
+    original = SandboxProvider.send_airtime
+
+    def send_then_die(self, *args):
+        result = original(self, *args)
+        with sends.open("a") as record:
+            record.write("sent\n")
+        os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    number = "+2348030000002"
+    phone = AfricasTalkingPhone(client, phone_number=number)
+    phone.register()
+    credit(runner, number, "1000")
+    run_jobs()
+    monkeypatch.setattr(SandboxProvider, "send_airtime", send_then_die)
+    assert buy_airtime(phone, "300").startswith("END Request received.")
+
+    with app.app_context():
+        Worker([get_queue(app)], connection=get_redis(app)).work(burst=True)
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUBMITTING
+    assert sends.read_text() == "sent\n"
+
+    monkeypatch.setattr(SandboxProvider, "send_airtime", original)
+    shift(app, updated_at=utcnow() - timedelta(minutes=6))
+    sweep_and_run(app, run_jobs)
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert sends.read_text() == "sent\n"
+    assert available_minor(app, number) == 700_00
+    receipts = [message.body for message in messages_to(app, number) if "airtime" in message.body]
+    assert len(receipts) == 1
+    assert_ledger_consistent(app)
