@@ -38,9 +38,10 @@ def create_app(config_class: type[Config] = Config, instance_path: str | None = 
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
     queue.init_app(app)
 
-    from app import cli, health, simulator, ussd
+    from app import cli, health, provider_callbacks, simulator, ussd
 
     app.register_blueprint(ussd.bp)
+    app.register_blueprint(provider_callbacks.bp)
     app.register_blueprint(health.bp)
     if app.config["SIMULATOR_ENABLED"]:
         app.register_blueprint(simulator.bp)

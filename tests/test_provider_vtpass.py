@@ -277,3 +277,54 @@ def test_unreachable_provider_cools_down(app, client, runner, run_jobs, vtpass_t
     # Three failed connections put VTpass in cool-down: the fourth purchase goes straight to the sandbox.
     assert len(responses.calls) == 3
     assert [purchase.provider for purchase in purchases(app)] == ["sandbox"] * 4
+
+
+@responses.activate
+def test_callback_triggers_requery_not_trust(app, client, runner, run_jobs, vtpass_route):
+    responses.post(f"{BASE_URL}/pay", json=answer("099"))
+    responses.post(f"{BASE_URL}/requery", json=answer("000", "delivered"))
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+    buy_airtime(phone, "500")
+    run_jobs()
+    [purchase] = purchases(app)
+    callback = {
+        "type": "transaction-update",
+        "data": {
+            "code": "000",
+            "content": {"transactions": {"status": "reversed"}},
+            "requestId": purchase.provider_request_id,
+        },
+    }
+
+    response = client.post("/providers/vtpass/callback", json=callback)
+    run_jobs()
+
+    assert response.status_code == 200
+    assert response.get_json() == {"response": "success"}
+    [purchase] = purchases(app)
+    # The callback said reversed; the requery said delivered, and the requery decides.
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    assert available_minor(app, CALLER) == 500_00
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/providers/nobody/callback", {"type": "transaction-update"}, 404),
+        ("/providers/vtpass/callback", {"type": "variations-update"}, 400),
+        ("/providers/vtpass/callback", {"type": "transaction-update", "data": {}}, 400),
+    ],
+)
+def test_bad_callback_gets_4xx(client, path, body, status):
+    assert client.post(path, json=body).status_code == status
+
+
+def test_callback_for_unknown_request_is_acknowledged(client):
+    body = {"type": "transaction-update", "data": {"requestId": "202501020030NTNOPE"}}
+
+    response = client.post("/providers/vtpass/callback", json=body)
+
+    assert response.status_code == 200
+    assert response.get_json() == {"response": "success"}
