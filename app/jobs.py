@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_app_context
 from app.extensions import db
 from app.provider_health import is_cooling_down, record_transport_failure
 from app.queue import dispatch
-from providers import Outcome, get_provider
+from providers import Outcome, ProviderResult, get_provider
 from providers.numbers import NETWORK_NAMES, mask, to_national
 from providers.routing import choose_provider, parse_routes
 from sms import messages, outbound
@@ -165,6 +165,25 @@ def _record(session, purchase_id, result):
     return status
 
 
+def apply_provider_report(purchase_id: int, outcome: str, detail: str) -> str:
+    """Settle an unknown purchase from a provider's own final report (a status callback)."""
+    app = _app()
+    with app.app_context():
+        result = ProviderResult(Outcome(outcome), None, detail, {"callback": detail})
+
+        def record(s):
+            purchase = s.get(Purchase, purchase_id)
+            fulfilment.record_exchange(s, purchase_id, purchase.provider, "callback", result)
+            status = fulfilment.record_requery(s, purchase, result, utcnow())
+            if status is not None and status.is_final:
+                _queue_receipt(s, purchase, status)
+            return status
+
+        status = run_in_transaction(db.session, record, dispatch)
+        log.info("purchase %s: provider report %s gave %s", purchase_id, outcome, status)
+        return str(status)
+
+
 def requery_purchase(purchase_id: int) -> str:
     """Ask the provider what became of a purchase whose outcome is unknown, and act on it."""
     app = _app()
@@ -232,6 +251,13 @@ def provider_settings(config, name: str) -> dict:
     """Return the constructor settings of a provider adapter from the app config."""
     if name == "sandbox":
         return {"latency_ms": config["SANDBOX_LATENCY_MS"]}
+    if name == "africastalking":
+        return {
+            "username": config["AT_USERNAME"],
+            "api_key": config["AT_API_KEY"],
+            "connect_timeout_seconds": config["PROVIDER_CONNECT_TIMEOUT_SECONDS"],
+            "read_timeout_seconds": config["PROVIDER_READ_TIMEOUT_SECONDS"],
+        }
     if name == "vtpass":
         return {
             "base_url": config["VTPASS_BASE_URL"],

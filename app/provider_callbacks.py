@@ -1,17 +1,20 @@
 """Provider status callbacks: `POST /providers/<name>/callback`.
 
-A callback is never trusted: it only makes the purchase's requery due at once, and the
-provider's answer to that requery decides. Each provider gets the reply it expects, and an
-unknown purchase is acknowledged too, so the provider stops resending it.
+Where the provider can be requeried (VTpass) a callback is not trusted: it only makes the
+purchase's requery due at once, and the answer to that requery decides. Africa's Talking
+offers no query of an airtime transaction that we could confirm, so its callback settles an
+unknown purchase whose AT request id it names. Each provider gets the reply it expects, and
+an unknown purchase is acknowledged too, so the provider stops resending it.
 """
 
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from app.extensions import db
 from app.queue import JOB_FUNCTIONS, get_queue
+from providers import Outcome
 from wallet.models import Purchase, PurchaseStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,34 @@ def _vtpass_request_id() -> str | None:
     return str(data.get("requestId") or "") or None
 
 
-# Per provider: how to read the request id from a callback, and the reply it expects.
-CALLBACKS = {
+@bp.post("/africastalking/callback")
+def africastalking_callback():
+    """Settle an unknown Africa's Talking airtime purchase from AT's final status."""
+    at_request_id = request.form.get("requestId", "").strip()
+    status = request.form.get("status", "").strip()
+    if not at_request_id or status not in {"Success", "Failed"}:
+        log.info("provider africastalking: callback rejected: requestId %r, status %r", at_request_id[:64], status[:16])
+        return jsonify(error="requestId and a status of Success or Failed are required"), 400
+    with db.session.begin():
+        purchase_id = db.session.execute(
+            sa.select(Purchase.id).where(
+                Purchase.provider == "africastalking",
+                Purchase.external_id == at_request_id,
+                Purchase.status == PurchaseStatus.UNKNOWN,
+            )
+        ).scalar_one_or_none()
+    if purchase_id is None:
+        log.info("provider africastalking: callback for %s, no unknown purchase", at_request_id[:64])
+        return Response("OK", mimetype="text/plain")
+    outcome = Outcome.SUCCEEDED if status == "Success" else Outcome.FAILED
+    detail = f"status callback: {status} {request.form.get('description', '')}"[:200]
+    get_queue().enqueue("app.jobs.apply_provider_report", purchase_id, outcome.value, detail)
+    log.info("provider africastalking: callback %s for purchase %s queued", status, purchase_id)
+    return Response("OK", mimetype="text/plain")
+
+
+# Providers whose callbacks trigger a requery: how to read the request id, and their reply.
+REQUERY_CALLBACKS = {
     "vtpass": (_vtpass_request_id, lambda: jsonify(response="success")),
 }
 
@@ -36,9 +65,9 @@ CALLBACKS = {
 @bp.post("/<name>/callback")
 def provider_callback(name: str):
     """Make the purchase a provider reports on due for an immediate requery."""
-    if name not in CALLBACKS:
+    if name not in REQUERY_CALLBACKS:
         return jsonify(error=f"no provider named {name!r} sends callbacks here"), 404
-    read_request_id, reply = CALLBACKS[name]
+    read_request_id, reply = REQUERY_CALLBACKS[name]
     request_id = read_request_id()
     if request_id is None:
         log.info("provider %s: callback rejected: no request id of a transaction update", name)

@@ -85,7 +85,8 @@ def get_provider(name: str, settings: dict | None = None) -> Provider:
 
     :raises KeyError: no adapter has this name.
     """
-    import providers.sandbox  # noqa: F401  (each registers itself)
+    import providers.africastalking  # noqa: F401  (each registers itself)
+    import providers.sandbox  # noqa: F401
     import providers.vtpass  # noqa: F401
 
     return _PROVIDERS[name](**(settings or {}))
