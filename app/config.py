@@ -65,6 +65,10 @@ class Config:
     VTPASS_BASE_URL = os.environ.get("VTPASS_BASE_URL", "https://vtpass.com/api")
     VTPASS_API_KEY = os.environ.get("VTPASS_API_KEY")
     VTPASS_SECRET_KEY = os.environ.get("VTPASS_SECRET_KEY")
+    RELOADLY_BASE_URL = os.environ.get("RELOADLY_BASE_URL", "https://topups.reloadly.com")
+    RELOADLY_AUTH_URL = os.environ.get("RELOADLY_AUTH_URL", "https://auth.reloadly.com")
+    RELOADLY_CLIENT_ID = os.environ.get("RELOADLY_CLIENT_ID")
+    RELOADLY_CLIENT_SECRET = os.environ.get("RELOADLY_CLIENT_SECRET")
     # Every provider call gives up connecting after the first and reading after the second,
     # both well under JOB_TIMEOUT_SECONDS so a job sees a timeout before RQ kills it.
     PROVIDER_CONNECT_TIMEOUT_SECONDS = _int("PROVIDER_CONNECT_TIMEOUT_SECONDS", 5)

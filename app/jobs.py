@@ -258,6 +258,15 @@ def provider_settings(config, name: str) -> dict:
             "connect_timeout_seconds": config["PROVIDER_CONNECT_TIMEOUT_SECONDS"],
             "read_timeout_seconds": config["PROVIDER_READ_TIMEOUT_SECONDS"],
         }
+    if name == "reloadly":
+        return {
+            "base_url": config["RELOADLY_BASE_URL"],
+            "auth_url": config["RELOADLY_AUTH_URL"],
+            "client_id": config["RELOADLY_CLIENT_ID"],
+            "client_secret": config["RELOADLY_CLIENT_SECRET"],
+            "connect_timeout_seconds": config["PROVIDER_CONNECT_TIMEOUT_SECONDS"],
+            "read_timeout_seconds": config["PROVIDER_READ_TIMEOUT_SECONDS"],
+        }
     if name == "vtpass":
         return {
             "base_url": config["VTPASS_BASE_URL"],

@@ -86,6 +86,7 @@ def get_provider(name: str, settings: dict | None = None) -> Provider:
     :raises KeyError: no adapter has this name.
     """
     import providers.africastalking  # noqa: F401  (each registers itself)
+    import providers.reloadly  # noqa: F401
     import providers.sandbox  # noqa: F401
     import providers.vtpass  # noqa: F401
 
