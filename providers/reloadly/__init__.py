@@ -27,7 +27,8 @@ STATUS_BY_TOPUP_STATUS = {
 # Error codes of a rejected request that mean the top-up may exist after all.
 UNKNOWN_ERROR_CODES = {"CUSTOM_IDENTIFIER_ALREADY_USED"}
 
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+# (client id, top-ups host) -> (token, when it is due for renewal on the time.monotonic clock)
+_tokens: dict = {}
 _tokens_lock = threading.Lock()
 
 
