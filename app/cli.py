@@ -3,7 +3,12 @@
 import logging
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import requests
+import sqlalchemy as sa
 
 import click
 from flask import Flask, current_app
@@ -30,9 +35,14 @@ ledger_cli = AppGroup("ledger", help="Ledger checks.")
 OPERATIONS_OWNER = "operations"
 
 
+catalogue_cli = AppGroup("catalogue", help="Data plan catalogue.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(wallet_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(catalogue_cli)
+    app.cli.add_command(reconcile)
     app.cli.add_command(seed)
     app.cli.add_command(worker)
 
@@ -182,3 +192,70 @@ def worker(burst: bool) -> None:
     else:
         start_sweeper(app, WORKER_SWEEP_INTERVAL_SECONDS)
     rq_worker.work(burst=burst, with_scheduler=not burst)
+
+
+@catalogue_cli.command("sync")
+@click.option("--provider", "provider_name", type=click.Choice(["vtpass"]), required=True, help="Whose plans to import.")
+def catalogue_sync(provider_name: str) -> None:
+    """Add the provider's data plans missing from the catalogue, at its prices."""
+    from app.jobs import provider_settings
+    from providers import get_provider
+    from providers.vtpass import DATA_SERVICE_IDS
+
+    config = current_app.config
+    if not config["VTPASS_API_KEY"] or not config["VTPASS_SECRET_KEY"] or not config["VTPASS_PUBLIC_KEY"]:
+        raise click.ClickException("set VTPASS_API_KEY, VTPASS_SECRET_KEY and VTPASS_PUBLIC_KEY to sync from VTpass")
+    provider = get_provider(provider_name, provider_settings(config, provider_name))
+    total = 0
+    for network, service_id in DATA_SERVICE_IDS.items():
+        try:
+            plans = provider.fetch_variations(service_id, config["VTPASS_PUBLIC_KEY"])
+        except (requests.RequestException, ValueError) as error:
+            log.error("catalogue sync: %s %s failed: %s", provider_name, service_id, error)
+            click.echo(f"{service_id}: not synced ({error})", err=True)
+            continue
+        added, unreadable = run_in_transaction(
+            db.session, lambda session: catalogue.import_plans(session, network, plans), dispatch
+        )
+        total += added
+        click.echo(f"{service_id}: {len(plans)} plans, {added} added, {len(unreadable)} with unreadable names")
+        for name in unreadable:
+            click.echo(f"  not imported, size or validity unreadable: {name}", err=True)
+    click.echo(f"catalogue sync: {total} plans added")
+
+
+@click.command("reconcile")
+@click.option("--provider", "provider_name", required=True, help="Provider whose purchases to check.")
+@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Business day, YYYY-MM-DD.")
+@with_appcontext
+def reconcile(provider_name: str, day) -> None:
+    """Requery the provider for each of our purchases of a day and list where we disagree."""
+    from app.jobs import provider_settings
+    from providers import get_provider
+    from wallet.models import Purchase
+
+    config = current_app.config
+    zone = ZoneInfo(config["BUSINESS_TIMEZONE"])
+    start = day.replace(tzinfo=zone)
+    end = start + timedelta(days=1)
+    provider = get_provider(provider_name, provider_settings(config, provider_name))
+    with db.session.begin():
+        rows = db.session.execute(
+            sa.select(Purchase.reference, Purchase.recipient, Purchase.provider_request_id, Purchase.status)
+            .where(Purchase.provider == provider_name, Purchase.created_at >= start, Purchase.created_at < end)
+            .order_by(Purchase.id)
+        ).all()
+    differences = 0
+    for reference, recipient, request_id, status in rows:
+        theirs = provider.requery(reference, recipient, request_id)
+        ours = status.value
+        agrees = (ours, theirs.outcome.value) in {
+            ("succeeded", "succeeded"),
+            ("failed", "failed"),
+            ("unknown", "unknown"),
+            ("needs_review", "unknown"),
+        } or ours in {"placed", "submitting"}
+        if not agrees:
+            differences += 1
+            click.echo(f"{reference}: ours {ours}, {provider_name} {theirs.outcome.value} ({theirs.detail})")
+    click.echo(f"reconcile {provider_name} {day:%Y-%m-%d}: {len(rows)} purchases, {differences} differences")

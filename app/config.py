@@ -65,6 +65,8 @@ class Config:
     VTPASS_BASE_URL = os.environ.get("VTPASS_BASE_URL", "https://vtpass.com/api")
     VTPASS_API_KEY = os.environ.get("VTPASS_API_KEY")
     VTPASS_SECRET_KEY = os.environ.get("VTPASS_SECRET_KEY")
+    # VTpass's GET requests (plan variations) authenticate with the public key.
+    VTPASS_PUBLIC_KEY = os.environ.get("VTPASS_PUBLIC_KEY")
     RELOADLY_BASE_URL = os.environ.get("RELOADLY_BASE_URL", "https://topups.reloadly.com")
     RELOADLY_AUTH_URL = os.environ.get("RELOADLY_AUTH_URL", "https://auth.reloadly.com")
     RELOADLY_CLIENT_ID = os.environ.get("RELOADLY_CLIENT_ID")

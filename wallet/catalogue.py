@@ -5,8 +5,10 @@ only the plan's provider code.
 """
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -151,3 +153,63 @@ def seed_default_plans(session: Session) -> int:
         added += 1
     session.flush()
     return added
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(GB|MB)", re.IGNORECASE)
+_VALIDITY = re.compile(r"(\d+)\s*-?\s*(hrs?|hours?|days?|weeks?|months?)", re.IGNORECASE)
+_DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30}
+
+
+def describe_plan_name(name: str) -> tuple[int, int] | None:
+    """Read (size in MB, validity in days) from a provider's plan name such as '1GB - 30 days'.
+
+    Returns None when either cannot be read; hours are rounded down to whole days, at least one.
+    """
+    size, validity = _SIZE.search(name), _VALIDITY.search(name)
+    if size is None or validity is None:
+        return None
+    amount, unit = Decimal(size.group(1)), size.group(2).upper()
+    size_mb = int(amount * 1024) if unit == "GB" else int(amount)
+    count, period = int(validity.group(1)), validity.group(2)[0].lower()
+    days = count // 24 if period == "h" else count * _DAYS_PER_UNIT[period]
+    return size_mb, max(days, 1)
+
+
+def category_for(validity_days: int) -> PlanCategory:
+    if validity_days <= 1:
+        return PlanCategory.DAILY
+    if validity_days <= 7:
+        return PlanCategory.WEEKLY
+    return PlanCategory.MONTHLY
+
+
+def import_plans(session: Session, network: str, plans: list[dict]) -> tuple[int, list[str]]:
+    """Add a provider's plans missing from the catalogue, at the provider's price.
+
+    Plans already in the catalogue keep their price, which operators may have edited. Returns
+    how many were added and the names that could not be read.
+    """
+    existing = set(session.execute(sa.select(DataPlan.code).where(DataPlan.network == network)).scalars())
+    added, unreadable = 0, []
+    for plan in plans:
+        if plan["code"] in existing or plan["amount_minor"] <= 0:
+            continue
+        described = describe_plan_name(plan["name"])
+        if described is None:
+            unreadable.append(plan["name"])
+            continue
+        size_mb, validity_days = described
+        session.add(
+            DataPlan(
+                network=network,
+                category=category_for(validity_days),
+                code=plan["code"][:32],
+                size_mb=size_mb,
+                validity_days=validity_days,
+                price_minor=plan["amount_minor"],
+                active=True,
+            )
+        )
+        added += 1
+    session.flush()
+    return added, unreadable

@@ -8,6 +8,7 @@ answer outside its table, a timeout or no answer at all means pending: requery, 
 """
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -120,6 +121,36 @@ class VTpassProvider(Provider):
             "phone": to_national(phone_number),
         }
         return self._post("pay", body, request_id)
+
+    def fetch_variations(self, service_id: str, public_key: str) -> list[dict]:
+        """Return VTpass's plans of a service as dicts of `code`, `name` and `amount_minor`.
+
+        :raises requests.RequestException: VTpass could not be reached or answered an error.
+        :raises ValueError: the answer is not the documented shape.
+        """
+        response = requests.get(
+            f"{self.base_url}/service-variations",
+            params={"serviceID": service_id},
+            headers={"api-key": self._headers["api-key"], "public-key": public_key},
+            timeout=self._timeout,
+        )
+        response.raise_for_status()
+        content = response.json().get("content") or {}
+        # Older documentation spells the key "varations".
+        variations = content.get("variations") or content.get("varations")
+        if not isinstance(variations, list):
+            raise ValueError(f"no variations in VTpass's answer for {service_id}")
+        plans = []
+        for variation in variations:
+            amount = Decimal(str(variation.get("variation_amount", "0")))
+            plans.append(
+                {
+                    "code": str(variation["variation_code"]),
+                    "name": str(variation.get("name", "")),
+                    "amount_minor": int(amount * 100),
+                }
+            )
+        return plans
 
     def requery(self, reference, phone_number, request_id=None):
         if request_id is None:
