@@ -2,9 +2,10 @@
 
 import sys
 
-from bench import ledger_holds, ussd_hops
+from bench import fulfilment, ledger_holds, ussd_hops
 
-# Each benchmark reads its own options; `make bench` runs both with their defaults.
+# Each benchmark reads its own options; `make bench` runs them all with their defaults.
 sys.argv = sys.argv[:1]
 ledger_holds.main()
 ussd_hops.main()
+fulfilment.main()

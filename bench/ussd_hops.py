@@ -65,7 +65,6 @@ def start_gunicorn(database_url: str, port: int, workers: int, threads: int) -> 
         REDIS_URL=BENCH_REDIS_URL,
         SECRET_KEY="benchmark-key",
         LOG_LEVEL="WARNING",
-        PIN_HASH_ITERATIONS="1000",
     )
     process = subprocess.Popen(
         [
