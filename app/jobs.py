@@ -102,7 +102,7 @@ def _fulfil_purchase(app: Flask, purchase_id: int) -> str:
     if result.outcome == Outcome.FAILED:
         next_provider = _next_provider(app, session, purchase_id, order)
     if next_provider is not None:
-        log.info("purchase %s: %s refused it, failing over to %s", order.reference, order.provider, next_provider)
+        log.info("purchase %s: %s rejected it, failing over to %s", order.reference, order.provider, next_provider)
         return run_in_transaction(session, lambda s: _fail_over(s, purchase_id, result, next_provider), dispatch)
     status = run_in_transaction(session, lambda s: _record(s, purchase_id, result), dispatch)
     return str(status)

@@ -1,7 +1,7 @@
 """Provider status callbacks: `POST /providers/<name>/callback`.
 
 Where the provider can be requeried (VTpass) a callback is not trusted: it only makes the
-purchase's requery due at once, and the answer to that requery decides. Africa's Talking
+purchase's requery due at once, and the response to that requery decides. Africa's Talking
 offers no query of an airtime transaction that we could confirm, so its callback settles an
 unknown purchase whose AT request id it names. Each provider gets the reply it expects, and
 an unknown purchase is acknowledged too, so the provider stops resending it.

@@ -31,7 +31,7 @@ class ProviderResult:
     detail: str = ""
     exchange: dict = field(default_factory=dict)
     request_id: str | None = None
-    # True when the provider could not be reached or did not answer in time.
+    # True when the provider could not be reached or did not respond in time.
     transport_failure: bool = False
 
 

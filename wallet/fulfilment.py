@@ -5,7 +5,7 @@
 
 Each transition is an `UPDATE ... WHERE status = <expected>`, so a job that RQ runs twice
 finds the purchase taken and does nothing the second time. An unknown outcome is never
-refunded: only the provider's own answer that it failed voids the hold.
+refunded: only the provider's own response that it failed voids the hold.
 """
 
 from datetime import datetime, timedelta
@@ -52,7 +52,7 @@ def claim_for_submission(session: Session, purchase_id: int) -> Purchase | None:
 
 
 def record_outcome(session: Session, purchase: Purchase, result: ProviderResult) -> PurchaseStatus | None:
-    """Store the provider's answer and post or void the hold to match it.
+    """Store the provider's response and post or void the hold to match it.
 
     Returns the new status, or None when the purchase had already left `submitting` (another
     run recorded an outcome first), in which case nothing changes.
@@ -175,9 +175,9 @@ def claim_for_requery(session: Session, purchase_id: int, now: datetime) -> Purc
 
 
 def record_requery(session: Session, purchase: Purchase, result: ProviderResult, now: datetime) -> PurchaseStatus | None:
-    """Store a requery's answer: settle the hold on a final one, else schedule the next requery.
+    """Store a requery's response: settle the hold on a final one, else schedule the next requery.
 
-    After REVIEW_AFTER without a final answer the purchase goes to `needs_review` with its hold
+    After REVIEW_AFTER without a final response the purchase goes to `needs_review` with its hold
     still in place, for a person to resolve with the provider. Returns the new status, or None
     when the purchase had left `unknown` meanwhile.
     """

@@ -1,6 +1,6 @@
 """Africa's Talking airtime, through the official `africastalking` SDK.
 
-The immediate answer only says whether AT accepted the request: a recipient status of `Sent`
+The immediate response only tells whether AT accepted the request: a recipient status of `Sent`
 means handed to the telco, not delivered, so it is `unknown` until AT's status callback says
 `Success` or `Failed`. AT's top-level `errorMessage` is the string "None" when there is no
 error, and "A duplicate request was received within the last 5 minutes" means the first
@@ -16,7 +16,7 @@ from urllib3.exceptions import NewConnectionError
 
 from providers.base import Outcome, Provider, ProviderResult, register
 
-# Recipient statuses of the send answer and the status callback.
+# Recipient statuses of the send response and the status callback.
 STATUS_BY_RECIPIENT_STATUS = {
     "Success": Outcome.SUCCEEDED,
     "Sent": Outcome.UNKNOWN,
@@ -32,7 +32,7 @@ CURRENCY_BY_COUNTRY_CODE = {"+234": "NGN", "+254": "KES", "+255": "TZS", "+256":
 
 
 def interpret(answer) -> tuple[Outcome, str | None, str]:
-    """Map AT's answer to a single-recipient send to (outcome, AT request id, detail)."""
+    """Map AT's response to a single-recipient send to (outcome, AT request id, detail)."""
     if isinstance(answer, str):
         try:
             answer = json.loads(answer)

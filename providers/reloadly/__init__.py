@@ -123,7 +123,7 @@ class ReloadlyProvider(Provider):
     def _call(self, method: str, path: str, exchange: dict, sent: bool = False, **arguments):
         """Make an authorised call, refreshing the token once on 401 TOKEN_EXPIRED.
 
-        :raises _TransportFailure: the call failed in transport; `sent` says whether a failure
+        :raises _TransportFailure: the call failed in transport; `sent` tells whether a failure
             after connecting may have left a top-up behind (unknown) or not (failed).
         """
         exchange.setdefault("calls", []).append({"method": method, "path": path, **arguments})

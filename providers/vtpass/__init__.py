@@ -3,8 +3,9 @@
 Requests: `POST {base}/pay` and `POST {base}/requery` with the `api-key` and `secret-key`
 headers. A `request_id` starts with the current Lagos date and time as `YYYYMMDDHHII` and is
 followed by our reference. The answer's `code` and, for `000`, the inner
-`content.transactions.status` decide the outcome (see STATUS_BY_CODE). VTpass says that any
-answer outside its table, a timeout or no answer at all means pending: requery, never refund.
+`content.transactions.status` decide the outcome (see STATUS_BY_CODE). VTpass documents that
+any response outside its table, a timeout or no response at all means pending: requery, never
+refund.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,7 @@ STATUS_BY_CODE = {
     "099": Outcome.UNKNOWN,  # still processing
     "044": Outcome.UNKNOWN,  # resolved by VTpass staff: ask them
     "014": Outcome.UNKNOWN,  # request id used before: the first request may be in flight
-    "019": Outcome.UNKNOWN,  # likely duplicate within 30 s: the requery tells
+    "019": Outcome.UNKNOWN,  # likely duplicate within 30 s: the requery decides
     "015": Outcome.FAILED,  # requery of a request id VTpass never received
     "091": Outcome.FAILED,  # not processed, not charged
     "016": Outcome.FAILED,  # transaction failed
@@ -58,7 +59,7 @@ def make_request_id(reference: str, now: datetime) -> str:
 
 
 def interpret(answer) -> tuple[Outcome, str | None, str]:
-    """Map a parsed VTpass answer to (outcome, VTpass transaction id, detail)."""
+    """Map a parsed VTpass response to (outcome, VTpass transaction id, detail)."""
     if not isinstance(answer, dict):
         return Outcome.UNKNOWN, None, "answer is not a JSON object"
     code = str(answer.get("code", ""))
@@ -125,8 +126,8 @@ class VTpassProvider(Provider):
     def fetch_variations(self, service_id: str, public_key: str) -> list[dict]:
         """Return VTpass's plans of a service as dicts of `code`, `name` and `amount_minor`.
 
-        :raises requests.RequestException: VTpass could not be reached or answered an error.
-        :raises ValueError: the answer is not the documented shape.
+        :raises requests.RequestException: VTpass could not be reached or returned an error.
+        :raises ValueError: the response is not the documented shape.
         """
         response = requests.get(
             f"{self.base_url}/service-variations",
@@ -139,7 +140,7 @@ class VTpassProvider(Provider):
         # Older documentation spells the key "varations".
         variations = content.get("variations") or content.get("varations")
         if not isinstance(variations, list):
-            raise ValueError(f"no variations in VTpass's answer for {service_id}")
+            raise ValueError(f"no variations in VTpass's response for {service_id}")
         plans = []
         for variation in variations:
             amount = Decimal(str(variation.get("variation_amount", "0")))
