@@ -39,11 +39,6 @@ def service_settings() -> ServiceSettings:
     return settings
 
 
-def routes() -> dict:
-    """Return the parsed PROVIDER_ROUTES of this app."""
-    return parse_routes(current_app.config["PROVIDER_ROUTES"])
-
-
 def wallet_service() -> WalletService:
     """Return a wallet service whose outbox entries are enqueued after each commit."""
     return WalletService(db.session, service_settings(), after_commit=dispatch, notify=notify)
