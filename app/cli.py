@@ -217,13 +217,14 @@ def catalogue_sync(provider_name: str) -> None:
     if not config["VTPASS_API_KEY"] or not config["VTPASS_SECRET_KEY"] or not config["VTPASS_PUBLIC_KEY"]:
         raise click.ClickException("set VTPASS_API_KEY, VTPASS_SECRET_KEY and VTPASS_PUBLIC_KEY to sync from VTpass")
     provider = get_provider(provider_name, provider_settings(config, provider_name))
-    total = 0
+    total, failures = 0, 0
     for network, service_id in DATA_SERVICE_IDS.items():
         try:
             plans = provider.fetch_variations(service_id, config["VTPASS_PUBLIC_KEY"])
         except (requests.RequestException, ValueError) as error:
             log.error("catalogue sync: %s %s failed: %s", provider_name, service_id, error)
             click.echo(f"{service_id}: not synced ({error})", err=True)
+            failures += 1
             continue
         added, unreadable = run_in_transaction(
             db.session, lambda session: catalogue.import_plans(session, network, plans), dispatch
@@ -233,14 +234,25 @@ def catalogue_sync(provider_name: str) -> None:
         for name in unreadable:
             click.echo(f"  not imported, size or validity unreadable: {name}", err=True)
     click.echo(f"catalogue sync: {total} plans added")
+    if failures:
+        raise click.ClickException(f"{failures} of {len(DATA_SERVICE_IDS)} services could not be synced")
 
 
 @click.command("reconcile")
-@click.option("--provider", "provider_name", required=True, help="Provider whose purchases to check.")
+@click.option(
+    "--provider",
+    "provider_name",
+    required=True,
+    type=click.Choice(["sandbox", "africastalking", "vtpass", "reloadly"]),
+    help="Provider whose purchases to check.",
+)
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Business day, YYYY-MM-DD.")
 @with_appcontext
 def reconcile(provider_name: str, day) -> None:
-    """Requery the provider for each of our purchases of a day and list where we disagree."""
+    """Requery the provider for each of our purchases of a day and list where we disagree.
+
+    Exits 1 when there is a difference, like `ledger check`.
+    """
     from app.jobs import provider_settings
     from providers import get_provider
     from wallet.models import Purchase
@@ -249,7 +261,10 @@ def reconcile(provider_name: str, day) -> None:
     zone = ZoneInfo(config["BUSINESS_TIMEZONE"])
     start = day.replace(tzinfo=zone)
     end = start + timedelta(days=1)
-    provider = get_provider(provider_name, provider_settings(config, provider_name))
+    try:
+        provider = get_provider(provider_name, provider_settings(config, provider_name))
+    except ValueError as error:
+        raise click.ClickException(f"cannot query {provider_name}: {error}")
     with db.session.begin():
         rows = db.session.execute(
             sa.select(Purchase.reference, Purchase.recipient, Purchase.provider_request_id, Purchase.status)
@@ -270,3 +285,5 @@ def reconcile(provider_name: str, day) -> None:
             differences += 1
             click.echo(f"{reference}: ours {ours}, {provider_name} {theirs.outcome.value} ({theirs.detail})")
     click.echo(f"reconcile {provider_name} {day:%Y-%m-%d}: {len(rows)} purchases, {differences} differences")
+    if differences:
+        raise SystemExit(1)

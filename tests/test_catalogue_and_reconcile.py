@@ -89,6 +89,34 @@ def test_reconcile_lists_disagreements(app, client, runner, run_jobs):
 
     result = runner.invoke(args=["reconcile", "--provider", "sandbox", "--date", day])
 
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert f"{reference}: ours failed, sandbox succeeded" in result.output
     assert "1 purchases, 1 differences" in result.output
+
+
+@pytest.mark.parametrize(
+    ("provider", "message"),
+    [("nope", "'nope' is not one of"), ("vtpass", "cannot query vtpass: VTpass needs VTPASS_API_KEY")],
+)
+def test_reconcile_bad_provider_explains(runner, provider, message):
+    result = runner.invoke(args=["reconcile", "--provider", provider, "--date", "2026-12-04"])
+
+    assert result.exit_code in {1, 2}
+    assert message in result.output
+
+
+@responses.activate
+def test_sync_with_every_service_failing_exits_1(app, runner, monkeypatch):
+    for name, value in {
+        "VTPASS_BASE_URL": BASE_URL,
+        "VTPASS_API_KEY": "k",
+        "VTPASS_SECRET_KEY": "s",
+        "VTPASS_PUBLIC_KEY": "p",
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+    responses.get(f"{BASE_URL}/service-variations", body="Not Implemented", status=501)
+
+    result = runner.invoke(args=["catalogue", "sync", "--provider", "vtpass"])
+
+    assert result.exit_code == 1
+    assert "4 of 4 services could not be synced" in result.output

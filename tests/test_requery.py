@@ -162,3 +162,31 @@ def test_worker_killed_after_provider_call_delivers_once(app, client, runner, ru
     receipts = [message.body for message in messages_to(app, number) if "airtime" in message.body]
     assert len(receipts) == 1
     assert_ledger_consistent(app)
+
+
+def test_job_timeout_leaves_purchase_for_requery_not_refund(app, client, runner, monkeypatch):
+    """RQ's job timeout fires while the provider call hangs: the job fails, nothing is refunded."""
+    import time as clock
+
+    from rq import Queue, SimpleWorker
+
+    from app.queue import get_redis
+
+    number = "+2348030000002"
+    phone = AfricasTalkingPhone(client, phone_number=number)
+    phone.register()
+    credit(runner, number, "1000")
+    monkeypatch.setattr(SandboxProvider, "send_airtime", lambda self, *args: clock.sleep(5))
+    assert buy_airtime(phone, "300").startswith("END Request received.")
+    [purchase] = purchases(app)
+    queue = Queue("slow", connection=get_redis(app))
+    job = queue.enqueue("app.jobs.fulfil_purchase", purchase.id, job_timeout=1)
+
+    with app.app_context():
+        SimpleWorker([queue], connection=get_redis(app)).work(burst=True)
+
+    assert job.get_status(refresh=True) == "failed"
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUBMITTING
+    assert available_minor(app, number) == 700_00
+    assert all("No money was taken" not in message.body for message in messages_to(app, number))
