@@ -511,3 +511,19 @@ def test_amount_with_thousands_comma_is_accepted(client, runner):
     phone.send("1")
 
     assert phone.send("1,000") == "CON Buy MTN airtime (NGN 1,000) for 08030000001?\n1. Confirm\n2. Cancel\n0. Back"
+
+
+def test_locked_customer_told_before_buying(app, client, runner):
+    phone = AfricasTalkingPhone(client)
+    phone.register("1357")
+    credit(runner, CALLER, "1000")
+    buy_airtime(phone, "100", pin="1111")
+    phone.send("2222")
+    assert phone.send("3333").startswith("END Too many wrong PINs.")
+
+    phone.dial()
+    screen = phone.send("1")
+
+    assert screen.startswith("END Too many wrong PINs. Purchases are locked until ")
+    phone.dial()
+    assert phone.send("3").startswith("CON My Wallet")

@@ -244,6 +244,16 @@ class WalletService:
         self._notify(session, customer.phone_number, "pin.changed", customer.language, {})
         log.info("customer %s: PIN changed", customer.id)
 
+    def purchases_locked_until(self, phone_number: str) -> datetime | None:
+        """Return until when wrong PINs lock the caller's purchases, or None when they do not."""
+
+        def work(session):
+            customer = self._require_customer(session, phone_number)
+            locked_until = customer.pin_locked_until
+            return locked_until if locked_until is not None and locked_until > utcnow() else None
+
+        return self.run(work)
+
     def request_funding(self, phone_number: str, amount_minor: int) -> None:
         """Text the caller how to add `amount_minor` to their wallet."""
 

@@ -10,6 +10,7 @@ from wallet.money import format_amount, parse_whole_major
 from wallet.service import PinCheckStatus
 
 FINISH_OPTION = "9"
+PURCHASE_STARTS = {"airtime.recipient", "data.recipient"}
 # Amounts a customer may ask funding instructions for, in kobo: NGN 100 to NGN 1,000,000.
 FUND_MIN_MINOR = 100_00
 FUND_MAX_MINOR = 1_000_000_00
@@ -110,8 +111,19 @@ class MainMenu(Choice):
         order = context.data.get("unfinished")
         if order and value == FINISH_OPTION:
             context.data.update({name: order.get(name) for name in ORDER_FIELDS})
-            return Goto(f"{order['product']}.pin")
-        return super().handle(context, value)
+            return self._unless_locked(context, Goto(f"{order['product']}.pin"))
+        step = super().handle(context, value)
+        if isinstance(step, Goto) and step.screen in PURCHASE_STARTS:
+            return self._unless_locked(context, step)
+        return step
+
+    @staticmethod
+    def _unless_locked(context, step: Step) -> Step:
+        # Say so before the customer walks the menu to a PIN prompt that will refuse them.
+        locked_until = context.wallet.purchases_locked_until(context.phone_number)
+        if locked_until is not None:
+            return End(context.t("pin.locked", until=context.local_time(locked_until)))
+        return step
 
     def targets(self):
         return super().targets() + ["airtime.pin", "data.pin"]
