@@ -161,7 +161,7 @@ def _record(session, purchase_id, result):
     fulfilment.record_exchange(session, purchase_id, purchase.provider, "send", result)
     status = fulfilment.record_outcome(session, purchase, result)
     if status is not None and status.is_final:
-        _queue_receipt(session, purchase, status)
+        _queue_receipt(session, purchase, status, retry_later=result.retry_later)
     return status
 
 
@@ -219,13 +219,16 @@ def _requery_purchase(app: Flask, purchase_id: int) -> str:
     return str(run_in_transaction(session, record, dispatch))
 
 
-def _queue_receipt(session, purchase: Purchase, status: PurchaseStatus) -> None:
+def _queue_receipt(session, purchase: Purchase, status: PurchaseStatus, retry_later: bool = False) -> None:
     customer = session.get(Customer, purchase.customer_id)
     wallet = customers.get_wallet(session, customer, purchase.ledger)
     balance = ledger.get_balance(session, wallet.id)
     outcome = "succeeded" if status == PurchaseStatus.SUCCEEDED else "failed"
+    message_id = f"receipt.{purchase.product_kind.value}_{outcome}"
+    if retry_later and f"{message_id}_retry_later" in messages.CATALOGUE["en"]:
+        message_id += "_retry_later"
     body = messages.render(
-        f"receipt.{purchase.product_kind.value}_{outcome}",
+        message_id,
         customer.language,
         amount=format_amount(purchase.amount_minor, purchase.ledger),
         product=_product_label(session, purchase),

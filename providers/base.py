@@ -33,6 +33,9 @@ class ProviderResult:
     request_id: str | None = None
     # True when the provider could not be reached or did not respond in time.
     transport_failure: bool = False
+    # True for a refusal that passes by itself (the number was topped up moments ago), so the
+    # customer is told to try again in a few minutes.
+    retry_later: bool = False
 
 
 class Provider:

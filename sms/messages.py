@@ -9,6 +9,7 @@ CATALOGUE = {
     "en": {
         "receipt.airtime_succeeded": "NexusTop: {amount} airtime sent to {recipient}. Ref {reference}. Balance {balance}.",
         "receipt.airtime_failed": "NexusTop: {amount} airtime to {recipient} failed. No money was taken. Ref {reference}.",
+        "receipt.airtime_failed_retry_later": "NexusTop: {recipient} was topped up moments ago, so {amount} airtime was not sent. No money was taken. Try again in a few minutes. Ref {reference}.",
         "receipt.data_succeeded": "NexusTop: {product} data sent to {recipient} for {amount}. Ref {reference}. Balance {balance}.",
         "receipt.data_failed": "NexusTop: {product} data to {recipient} failed. No money was taken. Ref {reference}.",
         "wallet.credited": "NexusTop: your wallet was credited with {amount}. Balance {balance}.",
@@ -19,6 +20,7 @@ CATALOGUE = {
     "pcm": {
         "receipt.airtime_succeeded": "NexusTop: {amount} airtime don enter {recipient}. Ref {reference}. Balance {balance}.",
         "receipt.airtime_failed": "NexusTop: {amount} airtime to {recipient} no work. We no collect your money. Ref {reference}.",
+        "receipt.airtime_failed_retry_later": "NexusTop: {recipient} just recharge now now, so {amount} airtime no go. We no collect your money. Try again after few minutes. Ref {reference}.",
         "receipt.data_succeeded": "NexusTop: {product} data don enter {recipient} for {amount}. Ref {reference}. Balance {balance}.",
         "receipt.data_failed": "NexusTop: {product} data to {recipient} no work. We no collect your money. Ref {reference}.",
         "wallet.credited": "NexusTop: {amount} don enter your wallet. Balance {balance}.",

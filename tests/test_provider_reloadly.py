@@ -175,3 +175,28 @@ def test_lost_response_recovered_through_report(app, client, runner, run_jobs, r
     topups = [call for call in responses.calls if call.request.url.endswith("/topups")]
     assert len(topups) == 1
     assert_ledger_consistent(app)
+
+
+@responses.activate
+def test_recently_recharged_says_try_again_later(app, client, runner, run_jobs, reloadly_route):
+    from tests.test_ussd_africastalking import messages_to
+
+    responses.post(f"{AUTH_URL}/oauth/token", json={"access_token": "token-1", "expires_in": 86400})
+    responses.get(f"{BASE_URL}/operators/auto-detect/phone/2348030000001/countries/NG", json={"operatorId": 341})
+    responses.post(
+        f"{BASE_URL}/topups", json={"errorCode": "PHONE_RECENTLY_RECHARGED", "message": "recently recharged"}, status=400
+    )
+    phone = AfricasTalkingPhone(client)
+    phone.register()
+    credit(runner, CALLER, "1000")
+
+    buy_airtime(phone, "200")
+    run_jobs()
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.FAILED
+    assert available_minor(app, CALLER) == 1000_00
+    assert messages_to(app, CALLER)[-1].body.startswith(
+        "NexusTop: 08030000001 was topped up moments ago, so NGN 200 airtime was not sent. No money was taken."
+    )
+    assert len([call for call in responses.calls if call.request.url.endswith("/topups")]) == 1

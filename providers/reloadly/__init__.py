@@ -26,6 +26,8 @@ STATUS_BY_TOPUP_STATUS = {
 }
 # Error codes of a rejected request that mean the top-up may exist after all.
 UNKNOWN_ERROR_CODES = {"CUSTOM_IDENTIFIER_ALREADY_USED"}
+# Refusals that pass by themselves: Reloadly refuses a second top-up to a number within minutes.
+RETRY_LATER_ERROR_CODES = {"PHONE_RECENTLY_RECHARGED"}
 
 # (client id, top-ups host) -> (token, when it is due for renewal on the time.monotonic clock)
 _tokens: dict = {}
@@ -109,7 +111,9 @@ class ReloadlyProvider(Provider):
             code = str(answer.get("errorCode", ""))
             outcome = Outcome.UNKNOWN if code in UNKNOWN_ERROR_CODES else Outcome.FAILED
             detail = f"HTTP {response.status_code} {code}: {answer.get('message', '')}"[:200]
-            return ProviderResult(outcome, None, detail, exchange, request_id)
+            return ProviderResult(
+                outcome, None, detail, exchange, request_id, retry_later=code in RETRY_LATER_ERROR_CODES
+            )
         return self._from_transaction(answer, response.status_code, exchange, request_id)
 
     @staticmethod
