@@ -139,3 +139,42 @@ def test_unsent_outbox_entry_is_swept(app, client, runner, run_jobs, monkeypatch
     assert swept == 1
     [purchase] = purchases(app)
     assert purchase.status == PurchaseStatus.SUCCEEDED
+
+
+def test_two_worker_processes_send_once(app, client, runner, run_jobs, database_url, redis_url):
+    """The same fulfilment queued three ways and taken by two worker processes at once."""
+    import os
+    import subprocess
+    import sys
+
+    from app.config import TestConfig
+    from wallet.models import ProviderExchange
+
+    place_purchase(client, runner)
+    [purchase] = purchases(app)
+    queue = get_queue(app)
+    queue.enqueue("app.jobs.fulfil_purchase", purchase.id)
+    queue.enqueue("app.jobs.fulfil_purchase", purchase.id, job_id=f"fulfil-{purchase.id}")
+    queue.enqueue("app.jobs.fulfil_purchase", purchase.id, job_id=f"fulfil-{purchase.id}")
+    environment = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY=TestConfig.SECRET_KEY)
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+
+    workers = [
+        subprocess.Popen([flask, "--app", "app", "worker", "--burst"], env=environment, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        assert worker.wait(timeout=60) == 0
+
+    [purchase] = purchases(app)
+    assert purchase.status == PurchaseStatus.SUCCEEDED
+    with app.app_context():
+        sends = db.session.execute(
+            sa.select(sa.func.count()).select_from(ProviderExchange).where(ProviderExchange.operation == "send")
+        ).scalar_one()
+        receipts = db.session.execute(
+            sa.select(sa.func.count()).select_from(OutboundMessage).where(OutboundMessage.purchase_id == purchase.id)
+        ).scalar_one()
+    assert sends == 1
+    assert receipts == 1
+
