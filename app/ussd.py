@@ -46,11 +46,23 @@ def _answer(hop) -> Reply:
         return _engine().handle(hop, wallet_service())
     except SessionBusy:
         log.warning("ussd %s: hop still locked by an earlier one", hop.session_id)
-        return Reply(translate("common.busy"), end=True)
+        return Reply(translate("common.busy", _language_of(hop)), end=True)
     except Exception:
         log.exception("ussd %s: hop failed", hop.session_id)
         db.session.rollback()
-        return Reply(translate("common.apology"), end=True)
+        return Reply(translate("common.apology", _language_of(hop)), end=True)
+
+
+def _language_of(hop) -> str:
+    """Return the language of the hop's session, or English when it cannot be read."""
+    try:
+        state = SessionStore(get_redis(), current_app.config["USSD_SESSION_TTL_SECONDS"]).load(
+            hop.gateway, hop.session_id
+        )
+    except Exception:
+        log.exception("ussd %s: session not readable for its language", hop.session_id)
+        return "en"
+    return state.data.get("language", "en") if state is not None else "en"
 
 
 @bp.post("/africastalking/events")

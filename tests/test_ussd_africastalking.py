@@ -527,3 +527,19 @@ def test_locked_customer_told_before_buying(app, client, runner):
     assert screen.startswith("END Too many wrong PINs. Purchases are locked until ")
     phone.dial()
     assert phone.send("3").startswith("CON My Wallet")
+
+
+def test_apology_in_the_session_language(client, monkeypatch):
+    from wallet.service import WalletService
+
+    phone = AfricasTalkingPhone(client)
+    phone.register(language="2")
+    phone.dial()
+
+    def broken(self, phone_number):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(WalletService, "get_balance", broken)
+    phone.send("3")
+
+    assert phone.send("1") == "END Sorry, something no work. We no collect any money. Abeg try again later."
