@@ -72,7 +72,7 @@ class Config:
     RELOADLY_CLIENT_ID = os.environ.get("RELOADLY_CLIENT_ID")
     RELOADLY_CLIENT_SECRET = os.environ.get("RELOADLY_CLIENT_SECRET")
     # Every provider call gives up connecting after the first and reading after the second,
-    # both well under JOB_TIMEOUT_SECONDS so a job sees a timeout before RQ kills it.
+    # both well under JOB_TIMEOUT_SECONDS so a job gets a timeout error before RQ kills it.
     PROVIDER_CONNECT_TIMEOUT_SECONDS = _int("PROVIDER_CONNECT_TIMEOUT_SECONDS", 5)
     PROVIDER_READ_TIMEOUT_SECONDS = _int("PROVIDER_READ_TIMEOUT_SECONDS", 25)
     PROVIDER_ROUTES = os.environ.get("PROVIDER_ROUTES", "")
@@ -95,7 +95,7 @@ class Config:
 
 
 class TestConfig(Config):
-    """Settings for the test suite: real PostgreSQL and Redis unless a test asks for embedded."""
+    """Settings for the test suite: real PostgreSQL and Redis unless a test overrides them."""
 
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"

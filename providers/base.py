@@ -34,7 +34,7 @@ class ProviderResult:
     # True when the provider could not be reached or did not respond in time.
     transport_failure: bool = False
     # True for a refusal that passes by itself (the number was topped up moments ago), so the
-    # customer is told to try again in a few minutes.
+    # SMS asks the customer to try again in a few minutes.
     retry_later: bool = False
 
 

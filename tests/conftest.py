@@ -119,3 +119,19 @@ def run_jobs(app):
 def app_context(app):
     with app.app_context():
         yield
+
+
+@pytest.fixture
+def override_config(app, monkeypatch):
+    """Return a function that sets app config values for one test.
+
+    It also drops the cached service settings, so routes and limits are read again.
+    """
+
+    def override(**values) -> None:
+        for name, value in values.items():
+            monkeypatch.setitem(app.config, name, value)
+        app.extensions.pop("nexustop.service_settings", None)
+
+    yield override
+    app.extensions.pop("nexustop.service_settings", None)

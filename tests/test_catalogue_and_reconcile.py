@@ -77,7 +77,7 @@ def test_reconcile_lists_disagreements(app, client, runner, run_jobs):
     credit(runner, "+2348030000002", "1000")
     buy_airtime(phone, "100")
     run_jobs()
-    # Pretend our record says failed while the sandbox (which delivers to this number) says delivered.
+    # Our record becomes failed, while the sandbox (which delivers to this number) reports delivered.
     shift(app, status=PurchaseStatus.FAILED)
     from app.extensions import db as database
     from wallet.limits import business_day

@@ -104,12 +104,8 @@ def test_server_error_is_unknown():
 
 
 @pytest.fixture
-def at_route(app, monkeypatch):
-    for name, value in {"AT_USERNAME": "nexustop", "AT_API_KEY": "at-key-1", "PROVIDER_ROUTES": "*.airtime=africastalking"}.items():
-        monkeypatch.setitem(app.config, name, value)
-    app.extensions.pop("nexustop.service_settings", None)
-    yield
-    app.extensions.pop("nexustop.service_settings", None)
+def at_route(override_config):
+    override_config(AT_USERNAME="nexustop", AT_API_KEY="at-key-1", PROVIDER_ROUTES="*.airtime=africastalking")
 
 
 def buy(client, runner) -> None:

@@ -116,7 +116,7 @@ def test_rejections(error_code, outcome):
 
 
 @responses.activate
-def test_timeout_after_sending_is_unknown_and_before_is_failed():
+def test_timeouts_before_and_after_sending():
     stub_token_and_operator()
     responses.post(f"{BASE_URL}/topups", body=requests.ReadTimeout("read timed out"))
     assert provider().send_airtime("NTABC", "+2348030000002", 500_00, "NGN", "mtn", "NTABC").outcome == Outcome.UNKNOWN
@@ -137,18 +137,14 @@ def test_requery_reads_report_by_identifier():
 
 
 @pytest.fixture
-def reloadly_route(app, monkeypatch):
-    for name, value in {
-        "RELOADLY_BASE_URL": BASE_URL,
-        "RELOADLY_AUTH_URL": AUTH_URL,
-        "RELOADLY_CLIENT_ID": "client-1",
-        "RELOADLY_CLIENT_SECRET": "client-secret-1",
-        "PROVIDER_ROUTES": "*.airtime=reloadly",
-    }.items():
-        monkeypatch.setitem(app.config, name, value)
-    app.extensions.pop("nexustop.service_settings", None)
-    yield
-    app.extensions.pop("nexustop.service_settings", None)
+def reloadly_route(override_config):
+    override_config(
+        RELOADLY_BASE_URL=BASE_URL,
+        RELOADLY_AUTH_URL=AUTH_URL,
+        RELOADLY_CLIENT_ID="client-1",
+        RELOADLY_CLIENT_SECRET="client-secret-1",
+        PROVIDER_ROUTES="*.airtime=reloadly",
+    )
 
 
 @responses.activate

@@ -1,4 +1,4 @@
-"""VTpass: its documented answers row by row, and purchases through it end to end.
+"""VTpass: its documented responses row by row, and purchases through it end to end.
 
 VTpass's HTTP API is intercepted at the transport with `responses`, in its documented shapes.
 """
@@ -121,17 +121,13 @@ def test_kobo_amount_is_refused_before_sending():
 
 
 @pytest.fixture
-def vtpass_route(app, monkeypatch):
-    for name, value in {
-        "VTPASS_BASE_URL": BASE_URL,
-        "VTPASS_API_KEY": "api-key-1",
-        "VTPASS_SECRET_KEY": "secret-key-1",
-        "PROVIDER_ROUTES": "*.airtime=vtpass",
-    }.items():
-        monkeypatch.setitem(app.config, name, value)
-    app.extensions.pop("nexustop.service_settings", None)
-    yield
-    app.extensions.pop("nexustop.service_settings", None)
+def vtpass_route(override_config):
+    override_config(
+        VTPASS_BASE_URL=BASE_URL,
+        VTPASS_API_KEY="api-key-1",
+        VTPASS_SECRET_KEY="secret-key-1",
+        PROVIDER_ROUTES="*.airtime=vtpass",
+    )
 
 
 @responses.activate
@@ -188,7 +184,7 @@ def test_reversed_voids_once_and_says_no_charge(app, client, runner, run_jobs, v
 
 
 @responses.activate
-def test_read_timeout_then_unknown_request_id_fails_without_double_send(app, client, runner, run_jobs, vtpass_route):
+def test_timeout_then_015_fails_once(app, client, runner, run_jobs, vtpass_route):
     responses.post(f"{BASE_URL}/pay", body=requests.ReadTimeout("read timed out"))
     responses.post(f"{BASE_URL}/requery", json=answer("015"))
     phone = AfricasTalkingPhone(client)
@@ -211,9 +207,8 @@ def test_read_timeout_then_unknown_request_id_fails_without_double_send(app, cli
 
 
 @pytest.fixture
-def vtpass_then_sandbox(app, monkeypatch, vtpass_route):
-    monkeypatch.setitem(app.config, "PROVIDER_ROUTES", "mtn.airtime=vtpass,sandbox")
-    app.extensions.pop("nexustop.service_settings", None)
+def vtpass_then_sandbox(override_config, vtpass_route):
+    override_config(PROVIDER_ROUTES="mtn.airtime=vtpass,sandbox")
 
 
 @responses.activate
@@ -304,7 +299,7 @@ def test_callback_triggers_requery_not_trust(app, client, runner, run_jobs, vtpa
     assert response.status_code == 200
     assert response.get_json() == {"response": "success"}
     [purchase] = purchases(app)
-    # The callback said reversed; the requery said delivered, and the requery decides.
+    # The callback reports reversed and the requery returns delivered: the requery decides.
     assert purchase.status == PurchaseStatus.SUCCEEDED
     assert available_minor(app, CALLER) == 500_00
 

@@ -87,7 +87,7 @@ def test_still_unknown_backs_off_then_needs_review(app, client, runner, run_jobs
 def test_stale_submission_is_requeried_never_resent(app, client, runner, run_jobs, monkeypatch):
     number = "+2348030000002"
     place(client, runner, number)
-    # The worker took the purchase and died before storing the provider's answer.
+    # The worker took the purchase and died before storing the provider's response.
     shift(app, status=PurchaseStatus.SUBMITTING, updated_at=utcnow() - timedelta(minutes=6))
     calls = count_provider_calls(monkeypatch)
     requeries = []

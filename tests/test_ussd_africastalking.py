@@ -243,11 +243,11 @@ def test_unexpected_error_ends_with_apology(client, monkeypatch, caplog):
     assert phone.session_id in record.getMessage()
 
 
-def test_refused_purchase_voids_hold_and_says_no_charge(app, client, runner, run_jobs):
-    refused_number = "+2348030000099"
-    phone = AfricasTalkingPhone(client, phone_number=refused_number)
+def test_rejected_purchase_voids_hold(app, client, runner, run_jobs):
+    failing_number = "+2348030000099"
+    phone = AfricasTalkingPhone(client, phone_number=failing_number)
     phone.register()
-    credit(runner, refused_number, "1000")
+    credit(runner, failing_number, "1000")
 
     final = buy_airtime(phone, "300")
     run_jobs()
@@ -255,8 +255,8 @@ def test_refused_purchase_voids_hold_and_says_no_charge(app, client, runner, run
     reference = REFERENCE.search(final).group(1)
     [purchase] = purchases(app)
     assert purchase.status == PurchaseStatus.FAILED
-    assert available_minor(app, refused_number) == 1000_00
-    receipt = messages_to(app, refused_number)[-1]
+    assert available_minor(app, failing_number) == 1000_00
+    receipt = messages_to(app, failing_number)[-1]
     assert receipt.body == (
         f"NexusTop: NGN 300 airtime to 08030000099 failed. No money was taken. Ref {reference}."
     )
@@ -289,7 +289,7 @@ def test_speed_dial_walks_fields_but_stops_at_confirmation(app, client, runner):
     assert purchases(app) == []
 
 
-def test_speed_dial_with_invalid_option_shows_menu_with_hint(client):
+def test_speed_dial_invalid_option_hint(client):
     phone = AfricasTalkingPhone(client)
     phone.register()
 

@@ -8,7 +8,7 @@ from tests.phones import CALLER, AfricasTalkingPhone
 from tests.test_menu import GSM7
 from tests.test_ussd_africastalking import available_minor, credit, purchases
 
-# How to reach one screen of each type from a new session, and the hint it answers bad input with.
+# How to reach one screen of each type from a new session, and the hint it shows after bad input.
 SCREENS = {
     "choice": ([], "Invalid choice."),
     "select": (["1"], "Invalid choice."),
@@ -39,12 +39,12 @@ def test_bad_input_asks_again_with_hint(app, registered, screen_type, bad_input)
     for value in path:
         registered.send(value)
 
-    shown = registered.post("*".join(registered.inputs))
+    current_screen = registered.post("*".join(registered.inputs))
     screen = registered.send(bad_input)
 
     if not path and bad_input == "":
         # Africa's Talking's text is "" again: the same request as the dial, so the same screen.
-        assert screen == shown
+        assert screen == current_screen
     else:
         assert screen.startswith(f"CON {hint}")
     assert len(screen) <= 164
@@ -61,8 +61,8 @@ HOP_INPUTS = st.sampled_from(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sessions=st.lists(st.lists(HOP_INPUTS, max_size=10), min_size=1, max_size=3))
-def test_random_hops_never_fail_or_move_money_without_pin(app, registered, sessions):
-    """No sequence of answers without the right PIN gets a 5xx, a long screen or a purchase."""
+def test_random_hops_move_no_money(app, registered, sessions):
+    """No sequence of inputs without the right PIN gets a 5xx, a long screen or a purchase."""
     for inputs in sessions:
         screen = registered.dial()
         for value in inputs:

@@ -33,7 +33,7 @@ class End:
 
 @dataclass(frozen=True)
 class Stay:
-    """Show the same screen again without counting an invalid answer (a new page of a list)."""
+    """Show the same screen again without counting an invalid input (a new page of a list)."""
 
 
 Step = Goto | Retry | End | Stay
@@ -204,7 +204,7 @@ class PagedList(Screen):
         """Pack the items greedily into pages of at most the screen limit, footer included."""
         items = self.items(context)
         footer = len(context.t("common.more")) + len(context.t("common.back"))
-        # Three line breaks, and room for a hint the engine may put on top after a wrong answer.
+        # Three line breaks, and room for a hint the engine may put on top after an invalid input.
         budget = context.settings.screen_limit - len(self.title(context)) - footer - 3 - NOTICE_ROOM_CHARACTERS
         pages, page, used = [], [], 0
         for label, value in items:

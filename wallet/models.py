@@ -224,7 +224,7 @@ class Purchase(Base):
     provider: Mapped[str] = mapped_column(sa.String(32))
     external_id: Mapped[str | None] = mapped_column(sa.String(64))
     hold_transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfer.id"))
-    # The id the provider knows the request by (VTpass adds a date to our reference).
+    # The id the request was sent to the provider under (VTpass adds a date to our reference).
     provider_request_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Requeries of an unknown outcome so far, and when the next one is due.
     requery_count: Mapped[int] = mapped_column(default=0, server_default="0")

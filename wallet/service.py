@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 # SQLSTATEs after which PostgreSQL expects the whole transaction to be tried again.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 TRANSACTION_ATTEMPTS = 10
-# Upper bound of the random pause before the second attempt; it doubles for each later one up
+# Upper bound of the random pause before the second attempt. It doubles for each later one up
 # to the maximum, so transactions that collided do not collide again at once. Under READ
-# COMMITTED (the default) the guarded UPDATEs never need a retry; under REPEATABLE READ four
+# COMMITTED (the default) the guarded UPDATEs need no retry. Under REPEATABLE READ, four
 # processes moving money between the same two wallets needed up to seven attempts.
 RETRY_PAUSE_MILLISECONDS = 20
 MAX_RETRY_PAUSE_MILLISECONDS = 500
@@ -276,7 +276,7 @@ class WalletService:
         channel: str,
         request_key: str | None = None,
     ) -> PurchaseAttempt:
-        """Check the PIN and place an airtime purchase that holds its amount on the wallet.
+        """Check the PIN and place an airtime purchase that reserves its amount on the wallet.
 
         A wrong PIN is counted and committed; no money moves unless the result is `placed`.
         A `request_key` seen before returns the purchase it placed instead of a new one.
@@ -351,7 +351,7 @@ class WalletService:
         return PurchaseAttempt(AttemptStatus.PLACED, reference=purchase.reference)
 
     def _check_pin(self, session, customer, pin) -> PurchaseAttempt | None:
-        """Return None for the right PIN, else the attempt to answer with (wrong or locked)."""
+        """Return None for the right PIN, else the attempt to return (wrong or locked)."""
         policy = self._settings.pin_policy
         try:
             pin_ok = customers.check_pin(session, customer, pin, policy)

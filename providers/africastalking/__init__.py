@@ -93,7 +93,7 @@ class AfricasTalkingAirtimeProvider(Provider):
         except requests.Timeout as error:
             return ProviderResult(Outcome.UNKNOWN, None, f"read timeout: {error}", exchange, request_id, True)
         except AfricasTalkingException as error:
-            # The SDK keeps only the body of a non-2xx answer; whether AT acted is not known.
+            # The SDK keeps only the body of a non-2xx response, so whether AT acted is not known.
             exchange["response"] = str(error)[:2000]
             return ProviderResult(Outcome.UNKNOWN, None, f"HTTP error: {str(error)[:150]}", exchange, request_id)
         exchange["response"] = answer if isinstance(answer, dict) else str(answer)[:2000]

@@ -170,7 +170,7 @@ def remember_order(context) -> None:
 
 
 def is_pin_shaped(value: str) -> bool:
-    """Return whether an answer could be a PIN at all; anything else costs no PIN attempt."""
+    """Return whether an input could be a PIN at all; anything else costs no PIN attempt."""
     return len(value) == 4 and value.isascii() and value.isdigit()
 
 
