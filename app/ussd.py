@@ -23,15 +23,23 @@ bp = Blueprint("ussd", __name__, url_prefix="/ussd")
 
 
 def _engine() -> Engine:
-    config = current_app.config
-    store = SessionStore(get_redis(), config["USSD_SESSION_TTL_SECONDS"])
-    resume = ResumeStore(get_redis(), config["USSD_RESUME_TTL_SECONDS"])
-    return Engine(store, engine_settings(), resume)
+    """Return this app's USSD engine, building it on first use.
+
+    Built once because every hop would otherwise register the session store's Lua scripts
+    and build its settings again.
+    """
+    engine = current_app.extensions.get("nexustop.ussd_engine")
+    if engine is None:
+        config = current_app.config
+        store = SessionStore(get_redis(), config["USSD_SESSION_TTL_SECONDS"])
+        resume = ResumeStore(get_redis(), config["USSD_RESUME_TTL_SECONDS"])
+        engine = current_app.extensions["nexustop.ussd_engine"] = Engine(store, engine_settings(), resume)
+    return engine
 
 
 @bp.post("/africastalking")
 def africastalking_hop():
-    """Answer one Africa's Talking USSD hop."""
+    """Return the screen for one Africa's Talking USSD hop."""
     try:
         hop = africastalking.parse(request.form, current_app.config["DEFAULT_REGION"])
     except InvalidHopRequest as error:
@@ -90,7 +98,7 @@ def africastalking_session_event():
 
 @bp.post("/mtn")
 def mtn_hop():
-    """Answer one hop from MTN's USSD gateway (MADAPI), or record the end of a session."""
+    """Return the screen for one hop from MTN's USSD gateway (MADAPI), or record a session end."""
     expected_key = current_app.config["MTN_USSD_API_KEY"]
     if expected_key and not hmac.compare_digest(request.headers.get("x-api-key", ""), expected_key):
         log.warning("ussd mtn: request with a missing or wrong x-api-key rejected")
